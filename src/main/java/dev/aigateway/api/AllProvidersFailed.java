@@ -1,0 +1,39 @@
+package dev.aigateway.api;
+
+import java.util.List;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+/** Every provider of the chain failed or was skipped: the client gets 503 and the list of what was tried. */
+public record AllProvidersFailed(String chain, List<Attempt> attempts) {
+
+    public String summary() {
+        StringBuilder sb = new StringBuilder("All providers of chain '").append(chain).append("' failed: ");
+        for (int i = 0; i < attempts.size(); i++) {
+            Attempt a = attempts.get(i);
+            sb.append(i == 0 ? "" : "; ").append(a.provider()).append(" (").append(a.outcome());
+            if (a.error() != null && !a.error().isEmpty()) {
+                sb.append(": ").append(a.error());
+            }
+            sb.append(')');
+        }
+        return sb.toString();
+    }
+
+    /** OpenAI-style error body with the providers tried. */
+    public ObjectNode toBody() {
+        ObjectNode body = Json.object();
+        ObjectNode error = body.putObject("error");
+        error.put("message", summary());
+        error.put("type", "all_providers_failed");
+        error.putNull("param");
+        error.put("code", "all_providers_failed");
+        ArrayNode tried = error.putArray("providers_tried");
+        for (Attempt a : attempts) {
+            tried.addObject().put("provider", a.provider()).put("outcome", a.outcome()).put("status", a.status())
+                    .put("latency_ms", a.latencyMs()).put("error", a.error());
+        }
+        return body;
+    }
+}

@@ -1,0 +1,26 @@
+package dev.aigateway.api;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+/**
+ * A validated chat request in OpenAI form. {@code body} holds only fields a provider may see (messages,
+ * sampling parameters, tools); gateway fields (chain, request id, session id) live beside it.
+ */
+public record ChatRequest(ObjectNode body, String chain, String requestId, String sessionId) {
+
+    public ArrayNode messages() {
+        return (ArrayNode) body.get("messages");
+    }
+
+    /** max_tokens or max_completion_tokens from the client, else the provider's default. */
+    public int maxTokens(int providerDefault) {
+        if (body.hasNonNull("max_completion_tokens")) {
+            return body.get("max_completion_tokens").asInt();
+        }
+        if (body.hasNonNull("max_tokens")) {
+            return body.get("max_tokens").asInt();
+        }
+        return providerDefault;
+    }
+}

@@ -1,0 +1,133 @@
+package dev.aigateway.api;
+
+import java.util.Locale;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.apache.camel.Exchange;
+import org.apache.camel.ExchangePropertyKey;
+import org.apache.camel.Message;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import dev.aigateway.chain.AttemptLog;
+import dev.aigateway.chain.ProviderCall;
+import dev.aigateway.chain.Secrets;
+import dev.aigateway.provider.Provider;
+import dev.aigateway.provider.Providers;
+
+/**
+ * The HTTP side of the OpenAI-compatible API, named by routes/http-ingress.yaml: reads and checks the
+ * request, and writes the chain's result (or an OpenAI-style error) back with the x-gateway-* headers.
+ */
+public class HttpIngress {
+    private static final Logger LOG = LoggerFactory.getLogger(HttpIngress.class);
+    public static final String CHAIN = "gatewayChain";
+
+    private final RequestParser parser;
+    private final Providers providers;
+    private final long maxBodyBytes;
+
+    public HttpIngress(RequestParser parser, Providers providers, long maxBodyBytes) {
+        this.parser = parser;
+        this.providers = providers;
+        this.maxBodyBytes = maxBodyBytes;
+    }
+
+    /** Validates the HTTP request; the exchange then carries the {@link ChatRequest} and an empty attempt log. */
+    public void readRequest(Exchange exchange) {
+        Message m = exchange.getMessage();
+        exchange.setProperty(AttemptLog.PROPERTY, new AttemptLog());
+        String contentType = m.getHeader(Exchange.CONTENT_TYPE, String.class);
+        if (contentType == null || !contentType.toLowerCase(Locale.ROOT).contains("json")) {
+            throw new GatewayException(415, "invalid_request_error", "unsupported_media_type", null,
+                    "Content-Type must be application/json, got " + (contentType == null ? "none" : "'" + contentType + "'"));
+        }
+        byte[] raw = m.getBody(byte[].class);
+        if (raw != null && raw.length > maxBodyBytes) {
+            throw new GatewayException(413, "invalid_request_error", "request_too_large", null,
+                    "Request body is " + raw.length + " bytes; the limit is " + maxBodyBytes + " (gateway.max-body-bytes)");
+        }
+        ChatRequest request = parser.parse(raw, m.getHeader("x-gateway-chain", String.class),
+                chain -> exchange.getContext().getRoute("chain-" + chain) != null);
+        exchange.setProperty(ProviderCall.REQUEST, request);
+        exchange.setProperty(CHAIN, request.chain());
+    }
+
+    /** Turns the chain's result into the HTTP response. */
+    public void writeResponse(Exchange exchange) throws Exception {
+        Message m = exchange.getMessage();
+        Object result = m.getBody();
+        AttemptLog log = exchange.getProperty(AttemptLog.PROPERTY, AttemptLog.class);
+        ChatRequest request = exchange.getProperty(ProviderCall.REQUEST, ChatRequest.class);
+        m.removeHeaders("*");
+        if (result instanceof ChatResult r) {
+            ObjectNode body = r.completion();
+            ObjectNode gateway = body.putObject("gateway");
+            gateway.put("provider", r.provider()).put("request_id", request.requestId()).put("chain", request.chain())
+                    .put("latency_ms", log.elapsedMs()).put("upstream_latency_ms", r.upstreamLatencyMs())
+                    .put("cost_usd", r.costUsd());
+            attemptsJson(gateway.putArray("attempts"), log);
+            m.setHeader("x-gateway-provider", r.provider());
+            m.setHeader("x-gateway-cost-usd", String.format(Locale.ROOT, "%.8f", r.costUsd()));
+            respond(m, 200, body, log, request);
+        } else if (result instanceof ProviderRejection rejection) {
+            m.setHeader("x-gateway-provider", rejection.provider());
+            respond(m, rejection.status(), rejection.toException().toBody(), log, request);
+        } else if (result instanceof AllProvidersFailed failed) {
+            respond(m, 503, failed.toBody(), log, request);
+        } else {
+            throw new IllegalStateException("chain returned no result: " + (result == null ? "null" : result.getClass()));
+        }
+    }
+
+    /** Any exception of the HTTP routes: a refusal with its status, anything else a logged 500. */
+    public void error(Exchange exchange) throws Exception {
+        Throwable caught = exchange.getProperty(ExchangePropertyKey.EXCEPTION_CAUGHT, Throwable.class);
+        GatewayException error = caught instanceof GatewayException g ? g
+                : new GatewayException(500, "server_error", "internal_error", null,
+                        "The gateway failed to process the request; see its log");
+        if (!(caught instanceof GatewayException)) {
+            LOG.error("Request failed inside the gateway", caught);
+        }
+        Message m = exchange.getMessage();
+        m.removeHeaders("*");
+        respond(m, error.status(), error.toBody(), exchange.getProperty(AttemptLog.PROPERTY, AttemptLog.class),
+                exchange.getProperty(ProviderCall.REQUEST, ChatRequest.class));
+    }
+
+    /** GET /v1/models: the model of every configured provider. */
+    public void models(Exchange exchange) throws Exception {
+        ObjectNode body = Json.object().put("object", "list");
+        ArrayNode data = body.putArray("data");
+        for (Provider p : providers.all()) {
+            data.addObject().put("id", p.settings().model()).put("object", "model").put("created", 0)
+                    .put("owned_by", p.name());
+        }
+        Message m = exchange.getMessage();
+        m.removeHeaders("*");
+        m.setHeader(Exchange.CONTENT_TYPE, "application/json");
+        m.setBody(Json.MAPPER.writeValueAsBytes(body));
+    }
+
+    private static void respond(Message m, int status, ObjectNode body, AttemptLog log, ChatRequest request)
+            throws Exception {
+        m.setHeader(Exchange.HTTP_RESPONSE_CODE, status);
+        m.setHeader(Exchange.CONTENT_TYPE, "application/json");
+        if (log != null) {
+            m.setHeader("x-gateway-attempts", log.names());
+            m.setHeader("x-gateway-latency-ms", log.elapsedMs());
+        }
+        if (request != null) {
+            m.setHeader("x-request-id", request.requestId());
+        }
+        m.setBody(Json.MAPPER.writeValueAsBytes(body));
+    }
+
+    private static void attemptsJson(ArrayNode array, AttemptLog log) {
+        for (Attempt a : log.attempts()) {
+            array.addObject().put("provider", a.provider()).put("outcome", a.outcome()).put("status", a.status())
+                    .put("latency_ms", a.latencyMs()).put("error", Secrets.mask(a.error()));
+        }
+    }
+}

@@ -1,0 +1,204 @@
+package dev.aigateway.api;
+
+import java.util.Set;
+import java.util.UUID;
+import java.util.function.Predicate;
+
+import com.fasterxml.jackson.core.JacksonException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+/**
+ * Validates a chat request (OpenAI form, or the short form {@code prompt}/{@code system_message}) and
+ * normalises it. Everything a provider would reject anyway is refused here, so bad input never costs a
+ * provider call and never yields a 500.
+ */
+public final class RequestParser {
+    private static final Set<String> ROLES = Set.of("system", "developer", "user", "assistant", "tool", "function");
+    /** Fields of the gateway's own; they never reach a provider. */
+    private static final Set<String> GATEWAY_FIELDS = Set.of("prompt", "system_message", "require_expensive_model",
+            "chain", "request_id", "session_id");
+
+    private final String defaultChain;
+    private final String premiumChain;
+
+    public RequestParser(String defaultChain, String premiumChain) {
+        this.defaultChain = defaultChain;
+        this.premiumChain = premiumChain;
+    }
+
+    /**
+     * @param chainOverride chain named outside the body (x-gateway-chain header), or null
+     * @param chainExists   whether a chain route of that name is loaded
+     */
+    public ChatRequest parse(byte[] raw, String chainOverride, Predicate<String> chainExists) {
+        if (raw == null || raw.length == 0) {
+            throw GatewayException.invalid(null, "Request body is empty: send a JSON chat completion request");
+        }
+        JsonNode root;
+        try {
+            root = Json.MAPPER.readTree(raw);
+        } catch (JacksonException e) {
+            throw new GatewayException(400, "invalid_request_error", "invalid_json", null,
+                    "Request body is not valid JSON: " + e.getOriginalMessage());
+        } catch (java.io.IOException e) {
+            throw new GatewayException(400, "invalid_request_error", "invalid_json", null,
+                    "Request body could not be read: " + e.getMessage());
+        }
+        if (!(root instanceof ObjectNode body)) {
+            throw GatewayException.invalid(null, "Request body must be a JSON object");
+        }
+        if (!body.has("messages") && body.has("prompt")) {
+            body.set("messages", shortFormMessages(body));
+        }
+        validateMessages(body.get("messages"));
+        validateParameters(body);
+
+        String chain = chainOverride != null && !chainOverride.isBlank() ? chainOverride.trim()
+                : textField(body, "chain") != null ? textField(body, "chain")
+                : booleanField(body, "require_expensive_model") ? premiumChain : defaultChain;
+        if (!chain.matches("[A-Za-z0-9_-]{1,64}") || !chainExists.test(chain)) {
+            throw new GatewayException(400, "invalid_request_error", "unknown_chain", "chain",
+                    "Unknown chain '" + chain + "': add routes/chain-" + chain + ".yaml or use an existing chain");
+        }
+        String requestId = textField(body, "request_id");
+        String sessionId = textField(body, "session_id");
+        for (String f : GATEWAY_FIELDS) {
+            body.remove(f);
+        }
+        return new ChatRequest(body, chain, requestId != null ? requestId : UUID.randomUUID().toString(), sessionId);
+    }
+
+    private static ArrayNode shortFormMessages(ObjectNode body) {
+        String prompt = textField(body, "prompt");
+        if (prompt == null || prompt.isBlank()) {
+            throw GatewayException.invalid("prompt", "'prompt' must be a non-empty string");
+        }
+        ArrayNode messages = Json.MAPPER.createArrayNode();
+        String system = textField(body, "system_message");
+        if (system != null && !system.isBlank()) {
+            messages.addObject().put("role", "system").put("content", system);
+        }
+        messages.addObject().put("role", "user").put("content", prompt);
+        return messages;
+    }
+
+    private static void validateMessages(JsonNode messages) {
+        if (messages == null || messages.isNull()) {
+            throw GatewayException.invalid("messages", "'messages' is required (or the short form 'prompt')");
+        }
+        if (!messages.isArray()) {
+            throw GatewayException.invalid("messages", "'messages' must be an array of message objects");
+        }
+        if (messages.isEmpty()) {
+            throw GatewayException.invalid("messages", "'messages' must contain at least one message");
+        }
+        for (int i = 0; i < messages.size(); i++) {
+            JsonNode m = messages.get(i);
+            String at = "messages[" + i + "]";
+            if (!m.isObject()) {
+                throw GatewayException.invalid(at, at + " must be an object with 'role' and 'content'");
+            }
+            JsonNode role = m.get("role");
+            if (role == null || !role.isTextual() || !ROLES.contains(role.asText())) {
+                throw GatewayException.invalid(at + ".role", at + ".role must be one of " + ROLES
+                        + (role == null ? "" : ", got " + abbreviate(role.toString())));
+            }
+            JsonNode content = m.get("content");
+            boolean toolCalls = m.hasNonNull("tool_calls") || m.hasNonNull("function_call");
+            if (content == null || content.isNull()) {
+                if (!("assistant".equals(role.asText()) && toolCalls)) {
+                    throw GatewayException.invalid(at + ".content", at + ".content is required");
+                }
+            } else if (content.isArray()) {
+                for (JsonNode part : content) {
+                    if (!part.isObject() || !part.path("type").isTextual()) {
+                        throw GatewayException.invalid(at + ".content",
+                                at + ".content parts must be objects with a 'type'");
+                    }
+                }
+            } else if (!content.isTextual()) {
+                throw GatewayException.invalid(at + ".content", at + ".content must be a string or an array of parts");
+            }
+            if ("tool".equals(role.asText()) && !m.path("tool_call_id").isTextual()) {
+                throw GatewayException.invalid(at + ".tool_call_id", "a tool message needs 'tool_call_id'");
+            }
+        }
+    }
+
+    private static void validateParameters(ObjectNode body) {
+        number(body, "temperature", 0, 2);
+        number(body, "top_p", 0, 1);
+        number(body, "presence_penalty", -2, 2);
+        number(body, "frequency_penalty", -2, 2);
+        positiveInt(body, "max_tokens");
+        positiveInt(body, "max_completion_tokens");
+        positiveInt(body, "n");
+        JsonNode model = body.get("model");
+        if (model != null && !model.isNull() && !model.isTextual()) {
+            throw GatewayException.invalid("model", "'model' must be a string");
+        }
+        JsonNode stop = body.get("stop");
+        if (stop != null && !stop.isNull() && !stop.isTextual()) {
+            if (!stop.isArray()) {
+                throw GatewayException.invalid("stop", "'stop' must be a string or an array of strings");
+            }
+            for (JsonNode s : stop) {
+                if (!s.isTextual()) {
+                    throw GatewayException.invalid("stop", "'stop' must be a string or an array of strings");
+                }
+            }
+        }
+        for (String flag : new String[] { "stream", "require_expensive_model" }) {
+            JsonNode v = body.get(flag);
+            if (v != null && !v.isNull() && !v.isBoolean()) {
+                throw GatewayException.invalid(flag, "'" + flag + "' must be true or false");
+            }
+        }
+        if (body.path("stream").asBoolean(false)) {
+            throw new GatewayException(400, "invalid_request_error", "unsupported_parameter", "stream",
+                    "Streaming (stream: true) is not supported by this gateway version yet; send stream: false");
+        }
+        for (String f : new String[] { "chain", "request_id", "session_id", "system_message" }) {
+            JsonNode v = body.get(f);
+            if (v != null && !v.isNull() && !v.isTextual()) {
+                throw GatewayException.invalid(f, "'" + f + "' must be a string");
+            }
+        }
+    }
+
+    private static void number(ObjectNode body, String field, double min, double max) {
+        JsonNode v = body.get(field);
+        if (v == null || v.isNull()) {
+            return;
+        }
+        if (!v.isNumber() || v.asDouble() < min || v.asDouble() > max) {
+            throw GatewayException.invalid(field, "'" + field + "' must be a number from " + min + " to " + max);
+        }
+    }
+
+    private static void positiveInt(ObjectNode body, String field) {
+        JsonNode v = body.get(field);
+        if (v == null || v.isNull()) {
+            return;
+        }
+        if (!v.isIntegralNumber() || !v.canConvertToInt() || v.asInt() < 1) {
+            throw GatewayException.invalid(field, "'" + field + "' must be a positive integer");
+        }
+    }
+
+    private static String textField(ObjectNode body, String field) {
+        JsonNode v = body.get(field);
+        return v != null && v.isTextual() ? v.asText() : null;
+    }
+
+    private static boolean booleanField(ObjectNode body, String field) {
+        JsonNode v = body.get(field);
+        return v != null && v.isBoolean() && v.asBoolean();
+    }
+
+    private static String abbreviate(String s) {
+        return s.length() > 40 ? s.substring(0, 40) + "…" : s;
+    }
+}

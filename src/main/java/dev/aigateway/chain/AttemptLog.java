@@ -1,0 +1,60 @@
+package dev.aigateway.chain;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import dev.aigateway.api.Attempt;
+
+/**
+ * The providers tried for one request, in order. It lives in an exchange property and is shared by
+ * reference with the copies the circuit breakers make, so the provider routes and the fallbacks write
+ * into the same log. Only the request's own thread touches it.
+ */
+public final class AttemptLog {
+    public static final String PROPERTY = "gatewayAttempts";
+
+    private final List<Attempt> attempts = new ArrayList<>(3);
+    private final long startNanos = System.nanoTime();
+    private String openProvider;
+    private long openSinceNanos;
+
+    /** A call to this provider starts now. */
+    public void begin(String provider) {
+        openProvider = provider;
+        openSinceNanos = System.nanoTime();
+    }
+
+    /** Records the call started by {@link #begin}; returns its latency. */
+    public long finish(String provider, String outcome, int status, String error) {
+        long latency = provider.equals(openProvider) ? (System.nanoTime() - openSinceNanos) / 1_000_000 : 0;
+        openProvider = null;
+        attempts.add(new Attempt(provider, outcome, status, latency, Secrets.mask(error)));
+        return latency;
+    }
+
+    /** Milliseconds since the call to this provider began, or -1 when none is open. */
+    public boolean isOpen(String provider) {
+        return provider.equals(openProvider);
+    }
+
+    public List<Attempt> attempts() {
+        return attempts;
+    }
+
+    /** Provider names in the order tried, for the x-gateway-attempts header. */
+    public String names() {
+        StringBuilder sb = new StringBuilder();
+        for (Attempt a : attempts) {
+            sb.append(sb.isEmpty() ? "" : ",").append(a.provider());
+        }
+        return sb.toString();
+    }
+
+    public long elapsedMs() {
+        return (System.nanoTime() - startNanos) / 1_000_000;
+    }
+
+    public long elapsedNanos() {
+        return System.nanoTime() - startNanos;
+    }
+}

@@ -1,0 +1,42 @@
+package dev.aigateway.chain;
+
+import java.time.Duration;
+
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import dev.aigateway.provider.ProviderSettings;
+
+/**
+ * One resilience4j breaker per provider, shared by every chain that names it and kept across route
+ * reloads (a breaker defined inline in a route would be reset by each reload).
+ */
+public final class Breakers {
+    private static final Logger LOG = LoggerFactory.getLogger(Breakers.class);
+    private final CircuitBreakerRegistry registry = CircuitBreakerRegistry.ofDefaults();
+
+    public CircuitBreaker create(ProviderSettings provider) {
+        ProviderSettings.BreakerSettings b = provider.breaker();
+        CircuitBreakerConfig config = CircuitBreakerConfig.custom()
+                .slidingWindowType(CircuitBreakerConfig.SlidingWindowType.COUNT_BASED)
+                .failureRateThreshold(b.failureRateThreshold())
+                .slidingWindowSize(b.slidingWindowSize())
+                .minimumNumberOfCalls(b.minimumNumberOfCalls())
+                .waitDurationInOpenState(Duration.ofMillis(b.waitInOpenStateMs()))
+                .permittedNumberOfCallsInHalfOpenState(b.permittedCallsInHalfOpenState())
+                .ignoreExceptions(ProviderSkippedException.class)
+                .build();
+        CircuitBreaker breaker = registry.circuitBreaker(provider.name(), config);
+        breaker.getEventPublisher().onStateTransition(e -> LOG.warn("Circuit breaker {}: {} (failure rate {}% of last {} calls)",
+                e.getCircuitBreakerName(), e.getStateTransition(), breaker.getMetrics().getFailureRate(),
+                breaker.getMetrics().getNumberOfBufferedCalls()));
+        return breaker;
+    }
+
+    public CircuitBreakerRegistry registry() {
+        return registry;
+    }
+}

@@ -1,0 +1,93 @@
+package dev.aigateway.chain;
+
+import java.io.IOException;
+import java.util.Map;
+
+import org.apache.camel.Exchange;
+import org.apache.camel.Message;
+
+import dev.aigateway.api.ChatRequest;
+import dev.aigateway.api.ChatResult;
+import dev.aigateway.api.ProviderRejection;
+import dev.aigateway.provider.Provider;
+import dev.aigateway.provider.Providers;
+import dev.aigateway.provider.UpstreamError;
+import dev.aigateway.provider.UpstreamErrors;
+
+/**
+ * The two halves of a provider route around its camel-http call: {@link #prepare} turns the request
+ * into the provider's wire format, {@link #complete} turns the answer into a result, a rejection the
+ * client must see, or an exception that makes the breaker fall back.
+ */
+public class ProviderCall {
+    /** Exchange property holding the validated {@link ChatRequest}. */
+    public static final String REQUEST = "gatewayRequest";
+
+    private final Providers providers;
+    private final Cooldowns cooldowns;
+    private final long quotaCooldownMs;
+
+    public ProviderCall(Providers providers, Cooldowns cooldowns, long quotaCooldownMs) {
+        this.providers = providers;
+        this.cooldowns = cooldowns;
+        this.quotaCooldownMs = quotaCooldownMs;
+    }
+
+    public void prepare(Exchange exchange, String name) throws IOException {
+        Provider provider = providers.get(name);
+        cooldowns.check(name);
+        ChatRequest request = exchange.getProperty(REQUEST, ChatRequest.class);
+        Message m = exchange.getMessage();
+        // nothing from the client (its Authorization above all) may reach the provider
+        m.removeHeaders("*");
+        m.setHeader(Exchange.HTTP_METHOD, "POST");
+        m.setHeader(Exchange.HTTP_URI, provider.chatUrl());
+        m.setHeader(Exchange.CONTENT_TYPE, "application/json");
+        provider.adapter().headers(provider.credential().value()).forEach(m::setHeader);
+        m.setBody(provider.adapter().buildRequest(request, provider.settings()));
+        exchange.getProperty(AttemptLog.PROPERTY, AttemptLog.class).begin(name);
+    }
+
+    public void complete(Exchange exchange, String name) {
+        Provider provider = providers.get(name);
+        AttemptLog log = exchange.getProperty(AttemptLog.PROPERTY, AttemptLog.class);
+        Message m = exchange.getMessage();
+        int status = m.getHeader(Exchange.HTTP_RESPONSE_CODE, 0, Integer.class);
+        byte[] body = m.getBody(byte[].class);
+        Map<String, Object> headers = m.getHeaders();
+        m.removeHeaders("*");
+        if (status >= 200 && status < 300) {
+            ChatResult result;
+            try {
+                result = provider.adapter().parseResponse(body, provider.settings(), 0);
+            } catch (IOException | RuntimeException e) {
+                throw new ProviderFailedException(name, "bad_response", status,
+                        "unreadable answer: " + e.getMessage());
+            }
+            long latency = log.finish(name, "ok", status, null);
+            m.setBody(withLatency(result, latency));
+            return;
+        }
+        UpstreamError error = provider.adapter().readError(status, headers, body);
+        String message = "HTTP " + status + (error.message() == null || error.message().isEmpty() ? ""
+                : ": " + Secrets.mask(error.message()));
+        if (UpstreamErrors.isClientError(error)) {
+            log.finish(name, "client_error", status, message);
+            m.setBody(new ProviderRejection(name, status, error.type() != null ? error.type() : "invalid_request_error",
+                    error.code(), error.param(), Secrets.mask(error.message())));
+            return;
+        }
+        String outcome = UpstreamErrors.outcome(error);
+        if ("quota_exhausted".equals(outcome)) {
+            cooldowns.coolDown(name, quotaCooldownMs, "quota exhausted, gateway.quota-cooldown");
+        } else if (error.retryAfterMs() > 0 && (status == 429 || status == 503 || status == 529)) {
+            cooldowns.coolDown(name, error.retryAfterMs(), "HTTP " + status + " with Retry-After");
+        }
+        throw new ProviderFailedException(name, outcome, status, message);
+    }
+
+    private static ChatResult withLatency(ChatResult r, long latency) {
+        return new ChatResult(r.provider(), r.model(), r.completion(), r.promptTokens(), r.completionTokens(),
+                r.costUsd(), r.finishReason(), latency);
+    }
+}

@@ -1,0 +1,117 @@
+package dev.aigateway.config;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.function.Function;
+
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.vertx.core.VertxOptions;
+import org.apache.camel.CamelConfiguration;
+import org.apache.camel.CamelContext;
+import org.apache.camel.support.service.ServiceSupport;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import dev.aigateway.api.HttpIngress;
+import dev.aigateway.api.RequestParser;
+import dev.aigateway.chain.Attempts;
+import dev.aigateway.chain.Breakers;
+import dev.aigateway.chain.Cooldowns;
+import dev.aigateway.chain.ProviderCall;
+import dev.aigateway.provider.Credential;
+import dev.aigateway.provider.Durations;
+import dev.aigateway.provider.Provider;
+import dev.aigateway.provider.ProviderSettings;
+import dev.aigateway.provider.Providers;
+import dev.aigateway.simulator.ProviderSimulator;
+
+/**
+ * Builds the beans the YAML routes name, from config/application.properties (each key overridable by
+ * its upper-snake-case environment variable). Runs before the routes are loaded.
+ */
+public class GatewayBeans implements CamelConfiguration {
+    private static final Logger LOG = LoggerFactory.getLogger(GatewayBeans.class);
+
+    @Override
+    public void configure(CamelContext context) throws Exception {
+        Function<String, String> property = key -> context.getPropertiesComponent().resolveProperty(key).orElse(null);
+        Function<String, String> required = key -> {
+            String v = property.apply(key);
+            if (v == null || v.isBlank()) {
+                throw new IllegalStateException("Missing setting " + key);
+            }
+            return v.trim();
+        };
+
+        // the Vert.x worker pool runs each HTTP request's route: it bounds how many requests can be in flight
+        int maxInFlight = Integer.parseInt(required.apply("gateway.http.max-in-flight"));
+        context.getRegistry().bind("vertxOptions", new VertxOptions().setWorkerPoolSize(maxInFlight)
+                .setMaxWorkerExecuteTime(10).setMaxWorkerExecuteTimeUnit(java.util.concurrent.TimeUnit.MINUTES));
+
+        Providers providers = buildProviders(context, property, required);
+        Cooldowns cooldowns = new Cooldowns();
+        Breakers breakers = new Breakers();
+        for (Provider p : providers.all()) {
+            CircuitBreaker breaker = breakers.create(p.settings());
+            context.getRegistry().bind(p.name(), CircuitBreaker.class, breaker);
+        }
+        context.getRegistry().bind("circuitBreakerRegistry", breakers.registry());
+        context.getRegistry().bind("providers", providers);
+        context.getRegistry().bind("cooldowns", cooldowns);
+        context.getRegistry().bind("providerCall", new ProviderCall(providers, cooldowns,
+                Durations.parseMillis(required.apply("gateway.quota-cooldown"))));
+        context.getRegistry().bind("attempts", new Attempts());
+        context.getRegistry().bind("httpIngress", new HttpIngress(
+                new RequestParser(required.apply("gateway.default-chain"), required.apply("gateway.premium-chain")),
+                providers, Long.parseLong(required.apply("gateway.max-body-bytes"))));
+    }
+
+    private Providers buildProviders(CamelContext context, Function<String, String> property,
+            Function<String, String> required) throws Exception {
+        String mode = required.apply("gateway.simulator.mode").toLowerCase(Locale.ROOT);
+        if (!List.of("auto", "on", "off").contains(mode)) {
+            throw new IllegalStateException("gateway.simulator.mode must be auto, on or off; got " + mode);
+        }
+        List<ProviderSettings> settings = new ArrayList<>();
+        for (String name : required.apply("gateway.providers").split(",")) {
+            if (!name.isBlank()) {
+                settings.add(ProviderSettings.read(name.trim(), property));
+            }
+        }
+        ProviderSimulator simulator = null;
+        Providers providers = new Providers();
+        for (ProviderSettings s : settings) {
+            Credential credential = Credential.of(s.apiKeyEnv(), s.apiKeyFile());
+            boolean simulate = "on".equals(mode) || ("auto".equals(mode) && !credential.present());
+            String baseUrl = s.baseUrl();
+            if (simulate) {
+                if (simulator == null) {
+                    simulator = new ProviderSimulator(required.apply("gateway.simulator.host"))
+                            .start(Integer.parseInt(required.apply("gateway.simulator.port")));
+                }
+                simulator.provider(s.name(), s.api(), Durations.parseMillis(required.apply("gateway.simulator.latency")));
+                baseUrl = simulator.baseUrl(s.name());
+                LOG.info("Provider {} ({} API, model {}) is SIMULATED at {} (no key: {})", s.name(), s.api(), s.model(),
+                        baseUrl, credential.describe());
+            } else {
+                LOG.info("Provider {} ({} API, model {}) at {}, key from {}", s.name(), s.api(), s.model(), baseUrl,
+                        credential.describe());
+            }
+            providers.add(new Provider(s, Providers.adapterFor(s.api()), credential, baseUrl, simulate));
+        }
+        if (simulator != null) {
+            ProviderSimulator sim = simulator;
+            context.getRegistry().bind("providerSimulator", sim);
+            context.addService(new ServiceSupport() {
+                @Override
+                protected void doStop() {
+                    sim.close();
+                }
+            });
+            LOG.info("Provider simulator: switch faults with PUT http://{}:{}/_sim/<provider> {\"fault\":\"error\"}",
+                    required.apply("gateway.simulator.host"), sim.port());
+        }
+        return providers;
+    }
+}

@@ -1,0 +1,77 @@
+package dev.aigateway.provider;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * A provider API key, from a file (re-read when it changes, so keys rotate without a restart) or from an
+ * environment variable. Its {@code toString} never shows the secret.
+ */
+public final class Credential {
+    private final String envName;
+    private final Path file;
+    private volatile String fromEnv;
+    private volatile String fromFile;
+    private volatile long fileStamp = Long.MIN_VALUE;
+
+    private Credential(String envName, Path file, String fromEnv) {
+        this.envName = envName;
+        this.file = file;
+        this.fromEnv = fromEnv;
+    }
+
+    public static Credential of(String envName, String file) {
+        String value = envName == null ? null : System.getenv(envName);
+        return new Credential(envName, file == null ? null : Path.of(file), blankToNull(value));
+    }
+
+    /** For tests and embedded use: a fixed key. */
+    public static Credential fixed(String key) {
+        return new Credential(null, null, blankToNull(key));
+    }
+
+    /** The key, or null when none is configured (then the provider is simulated or called without one). */
+    public String value() {
+        if (file != null) {
+            try {
+                long stamp = Files.getLastModifiedTime(file).toMillis();
+                if (stamp != fileStamp) {
+                    fromFile = blankToNull(Files.readString(file, StandardCharsets.UTF_8).trim());
+                    fileStamp = stamp;
+                }
+                if (fromFile != null) {
+                    return fromFile;
+                }
+            } catch (IOException e) {
+                // a missing key file falls through to the env variable; the source is reported by describe()
+            }
+        }
+        return fromEnv;
+    }
+
+    public boolean present() {
+        return value() != null;
+    }
+
+    /** Where the key comes from, for logs: never the key itself. */
+    public String describe() {
+        if (file != null && Files.isReadable(file)) {
+            return "file " + file;
+        }
+        if (fromEnv != null) {
+            return "env " + envName;
+        }
+        return "none (" + (envName != null ? "set " + envName : "no key variable configured") + ")";
+    }
+
+    @Override
+    public String toString() {
+        return "Credential[" + describe() + "]";
+    }
+
+    private static String blankToNull(String s) {
+        return s == null || s.isBlank() ? null : s;
+    }
+}

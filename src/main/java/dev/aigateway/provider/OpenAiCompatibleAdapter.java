@@ -1,0 +1,86 @@
+package dev.aigateway.provider;
+
+import java.io.IOException;
+import java.util.Map;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import dev.aigateway.api.ChatRequest;
+import dev.aigateway.api.ChatResult;
+import dev.aigateway.api.Json;
+
+/**
+ * OpenAI Chat Completions, and every vendor that speaks it: OpenAI, DeepSeek, HolySheep, Gemini's
+ * OpenAI endpoint, Ollama, vLLM. The request passes through with the provider's model set.
+ */
+public class OpenAiCompatibleAdapter implements ProviderAdapter {
+
+    @Override
+    public String chatPath() {
+        return "/chat/completions";
+    }
+
+    @Override
+    public String modelsPath() {
+        return "/models";
+    }
+
+    @Override
+    public Map<String, String> headers(String apiKey) {
+        return apiKey == null ? Map.of() : Map.of("Authorization", "Bearer " + apiKey);
+    }
+
+    @Override
+    public byte[] buildRequest(ChatRequest request, ProviderSettings settings) throws IOException {
+        ObjectNode body = request.body().deepCopy();
+        body.put("model", settings.model());
+        if (!body.has("max_tokens") && !body.has("max_completion_tokens")) {
+            body.put("max_tokens", settings.maxTokens());
+        }
+        body.put("stream", false);
+        body.remove("stream_options");
+        return Json.MAPPER.writeValueAsBytes(body);
+    }
+
+    @Override
+    public ChatResult parseResponse(byte[] body, ProviderSettings settings, long latencyMs) throws IOException {
+        JsonNode root = Json.MAPPER.readTree(body);
+        if (!(root instanceof ObjectNode completion) || !(root.get("choices") instanceof ArrayNode choices)
+                || choices.isEmpty()) {
+            throw new IOException("response has no choices");
+        }
+        if (!completion.hasNonNull("model")) {
+            completion.put("model", settings.model());
+        }
+        JsonNode usage = completion.path("usage");
+        long prompt = usage.path("prompt_tokens").asLong(0);
+        long total = usage.path("total_tokens").asLong(0);
+        // Gemini counts thinking tokens only in the total; they are billed as output
+        long completionTokens = Math.max(usage.path("completion_tokens").asLong(0), total - prompt);
+        String finish = choices.get(0).path("finish_reason").asText(null);
+        return new ChatResult(settings.name(), completion.get("model").asText(), completion, prompt, completionTokens,
+                settings.cost(prompt, completionTokens), finish, latencyMs);
+    }
+
+    @Override
+    public UpstreamError readError(int status, Map<String, Object> headers, byte[] body) {
+        JsonNode error = UpstreamErrors.errorNode(body);
+        String message = UpstreamErrors.text(error, "message");
+        String code = UpstreamErrors.text(error, "code");
+        String type = UpstreamErrors.text(error, "type");
+        if (type == null) {
+            type = UpstreamErrors.text(error, "status"); // Google's error shape
+        }
+        if (error != null && error.has("details")) {
+            for (JsonNode d : error.get("details")) {
+                if (d.hasNonNull("reason")) {
+                    code = d.get("reason").asText();
+                }
+            }
+        }
+        return new UpstreamError(status, type, code, UpstreamErrors.text(error, "param"),
+                message != null ? message : UpstreamErrors.snippet(body), UpstreamErrors.retryAfterMs(headers));
+    }
+}

@@ -1,0 +1,30 @@
+package dev.aigateway.provider;
+
+import java.io.IOException;
+import java.util.Map;
+
+import dev.aigateway.api.ChatRequest;
+import dev.aigateway.api.ChatResult;
+
+/**
+ * One provider API's wire format. Narrow on purpose: build the request, parse the answer, read an error
+ * body. Which errors fall back is decided once, in {@link UpstreamErrors}, from what this reads.
+ */
+public interface ProviderAdapter {
+
+    /** Path appended to the provider's base URL for a chat call. */
+    String chatPath();
+
+    /** Path appended to the base URL for a cheap liveness probe. */
+    String modelsPath();
+
+    /** Authentication and version headers; {@code apiKey} may be null (keyless local servers). */
+    Map<String, String> headers(String apiKey);
+
+    byte[] buildRequest(ChatRequest request, ProviderSettings settings) throws IOException;
+
+    ChatResult parseResponse(byte[] body, ProviderSettings settings, long latencyMs) throws IOException;
+
+    /** The vendor's error body, read into the fields the gateway reports. Never throws. */
+    UpstreamError readError(int status, Map<String, Object> headers, byte[] body);
+}

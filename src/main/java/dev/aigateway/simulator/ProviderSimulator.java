@@ -1,0 +1,342 @@
+package dev.aigateway.simulator;
+
+import java.time.Instant;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import dev.aigateway.api.Json;
+
+/**
+ * Local stand-ins for real providers, in their real wire formats (OpenAI chat completions, Anthropic
+ * messages), with faults switchable at run time. Non-blocking (Vert.x timers), so a slow simulated
+ * provider can hold thousands of calls at once. Used by the embedded default and by the tests.
+ *
+ * <pre>
+ *   POST /&lt;name&gt;/v1/chat/completions   (api openai)      GET /&lt;name&gt;/v1/models
+ *   POST /&lt;name&gt;/v1/messages           (api anthropic)   GET|PUT /_sim/&lt;name&gt;, POST /_sim/&lt;name&gt;/reset
+ * </pre>
+ */
+public final class ProviderSimulator implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(ProviderSimulator.class);
+
+    private final Vertx vertx;
+    private final Map<String, Simulated> providers = new ConcurrentHashMap<>();
+    private final String host;
+    private HttpServer server;
+
+    /** A simulated provider: its API, call count and current faults. */
+    public static final class Simulated {
+        private final String name;
+        private final String api;
+        private final AtomicLong calls = new AtomicLong();
+        private final long defaultLatencyMs;
+        private volatile Faults faults;
+
+        Simulated(String name, String api, long latencyMs) {
+            this.name = name;
+            this.api = api;
+            this.defaultLatencyMs = latencyMs;
+            this.faults = Faults.none(latencyMs);
+        }
+
+        public long calls() {
+            return calls.get();
+        }
+
+        public Faults faults() {
+            return faults;
+        }
+
+        public void faults(Faults f) {
+            this.faults = f;
+        }
+
+        public void reset() {
+            calls.set(0);
+            faults = Faults.none(defaultLatencyMs);
+        }
+
+        ObjectNode toJson() {
+            ObjectNode n = faults.toJson();
+            n.put("provider", name).put("api", api).put("calls", calls.get());
+            return n;
+        }
+    }
+
+    public ProviderSimulator(String host) {
+        this.host = host;
+        this.vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1).setWorkerPoolSize(1));
+    }
+
+    /** Adds (or returns) a simulated provider at /&lt;name&gt;. */
+    public Simulated provider(String name, String api, long latencyMs) {
+        return providers.computeIfAbsent(name, n -> new Simulated(n, api, latencyMs));
+    }
+
+    public Simulated provider(String name) {
+        Simulated s = providers.get(name);
+        if (s == null) {
+            throw new IllegalArgumentException("not simulated: " + name);
+        }
+        return s;
+    }
+
+    /** Base URL the gateway calls, written as the vendor SDKs write theirs. */
+    public String baseUrl(String name) {
+        String root = "http://" + host + ":" + port() + "/" + name;
+        return "anthropic".equals(provider(name).api) ? root : root + "/v1";
+    }
+
+    public ProviderSimulator start(int port) {
+        CompletableFuture<HttpServer> started = new CompletableFuture<>();
+        vertx.createHttpServer().requestHandler(this::handle).listen(port, host).onComplete(ar -> {
+            if (ar.succeeded()) {
+                started.complete(ar.result());
+            } else {
+                started.completeExceptionally(ar.cause());
+            }
+        });
+        try {
+            server = started.get(10, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new IllegalStateException("Provider simulator could not listen on " + host + ":" + port
+                    + " (gateway.simulator.port): " + e.getMessage(), e);
+        }
+        return this;
+    }
+
+    public int port() {
+        return server.actualPort();
+    }
+
+    @Override
+    public void close() {
+        try {
+            vertx.close().toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            LOG.debug("simulator close", e);
+        }
+    }
+
+    private void handle(HttpServerRequest req) {
+        String[] parts = req.path().split("/", 3);
+        if (parts.length < 2) {
+            send(req.response(), 404, Json.object().put("error", "not found"));
+            return;
+        }
+        if ("_sim".equals(parts[1])) {
+            req.body().onSuccess(body -> admin(req, parts.length > 2 ? parts[2] : "", body));
+            return;
+        }
+        Simulated sim = providers.get(parts[1]);
+        String rest = parts.length > 2 ? "/" + parts[2] : "";
+        if (sim == null) {
+            send(req.response(), 404, error(null, "not_found_error", "no simulated provider '" + parts[1] + "'"));
+            return;
+        }
+        if ("GET".equals(req.method().name()) && "/v1/models".equals(rest)) {
+            later(sim.faults.latencyMs(), () -> send(req.response(), 200, modelsList(sim)));
+            return;
+        }
+        boolean chat = "openai".equals(sim.api) ? "/v1/chat/completions".equals(rest) : "/v1/messages".equals(rest);
+        if (!chat || !"POST".equals(req.method().name())) {
+            send(req.response(), 404, error(sim, "not_found_error", "unknown path " + req.path()));
+            return;
+        }
+        req.body().onSuccess(body -> {
+            sim.calls.incrementAndGet();
+            Faults f = sim.faults;
+            boolean faulty = !"none".equals(f.mode()) && ThreadLocalRandom.current().nextDouble() < f.rate();
+            later(f.latencyMs(), () -> answer(req, sim, f, faulty, body));
+        });
+    }
+
+    private void answer(HttpServerRequest req, Simulated sim, Faults f, boolean faulty, Buffer body) {
+        HttpServerResponse res = req.response();
+        if (faulty) {
+            switch (f.mode()) {
+                case "hang" -> {
+                    return; // never answers: the caller's timeout must fire
+                }
+                case "drop" -> {
+                    req.connection().close();
+                    return;
+                }
+                case "garbage" -> {
+                    res.setStatusCode(200).putHeader("content-type", "application/json").end("{\"choices\": [tru");
+                    return;
+                }
+                case "rate-limit" -> {
+                    if (f.retryAfterSec() >= 0) {
+                        res.putHeader("retry-after", String.valueOf(f.retryAfterSec()));
+                    }
+                    send(res, 429, error(sim, "rate_limit_error", "Rate limit reached for requests (simulated)"));
+                    return;
+                }
+                case "quota" -> {
+                    send(res, 429, error(sim, "insufficient_quota",
+                            "You exceeded your current quota, please check your plan and billing details. (simulated)"));
+                    return;
+                }
+                case "overloaded" -> {
+                    send(res, "anthropic".equals(sim.api) ? 529 : 503, error(sim, "overloaded_error", "Overloaded (simulated)"));
+                    return;
+                }
+                case "bad-request" -> {
+                    send(res, 400, error(sim, "invalid_request_error",
+                            "This model's maximum context length is 8192 tokens (simulated)"));
+                    return;
+                }
+                default -> {
+                    send(res, f.status(), error(sim, f.status() == 401 ? "authentication_error" : "api_error",
+                            "The server had an error while processing your request (simulated)"));
+                    return;
+                }
+            }
+        }
+        JsonNode request;
+        try {
+            request = Json.MAPPER.readTree(body.getBytes());
+        } catch (Exception e) {
+            send(res, 400, error(sim, "invalid_request_error", "body is not JSON"));
+            return;
+        }
+        if ("anthropic".equals(sim.api) && !request.has("max_tokens")) {
+            send(res, 400, error(sim, "invalid_request_error", "max_tokens: Field required"));
+            return;
+        }
+        send(res, 200, "anthropic".equals(sim.api) ? anthropicMessage(sim, request) : openAiCompletion(sim, request));
+    }
+
+    private void admin(HttpServerRequest req, String path, Buffer body) {
+        String[] p = path.split("/");
+        try {
+            if (path.isEmpty()) {
+                ArrayNode all = Json.MAPPER.createArrayNode();
+                providers.values().forEach(s -> all.add(s.toJson()));
+                send(req.response(), 200, all);
+                return;
+            }
+            Simulated sim = provider(p[0]);
+            if (p.length > 1 && "reset".equals(p[1])) {
+                sim.reset();
+            } else if ("PUT".equals(req.method().name()) || "POST".equals(req.method().name())) {
+                sim.faults(sim.faults.merge(Json.MAPPER.readTree(body.getBytes())));
+                LOG.info("Simulated provider {} now: {}", sim.name, sim.faults.toJson());
+            }
+            send(req.response(), 200, sim.toJson());
+        } catch (Exception e) {
+            send(req.response(), 400, Json.object().put("error", String.valueOf(e.getMessage())));
+        }
+    }
+
+    private static ObjectNode openAiCompletion(Simulated sim, JsonNode request) {
+        String model = request.path("model").asText("sim-model");
+        String text = reply(sim, model, request.path("messages"));
+        long prompt = promptTokens(request.path("messages"));
+        long completion = text.split(" ").length;
+        ObjectNode c = Json.object();
+        c.put("id", "chatcmpl-sim" + Long.toHexString(ThreadLocalRandom.current().nextLong()));
+        c.put("object", "chat.completion").put("created", Instant.now().getEpochSecond()).put("model", model);
+        ObjectNode choice = c.putArray("choices").addObject();
+        choice.put("index", 0);
+        choice.putObject("message").put("role", "assistant").put("content", text).putNull("refusal");
+        choice.putNull("logprobs");
+        choice.put("finish_reason", "stop");
+        c.putObject("usage").put("prompt_tokens", prompt).put("completion_tokens", completion)
+                .put("total_tokens", prompt + completion);
+        return c;
+    }
+
+    private static ObjectNode anthropicMessage(Simulated sim, JsonNode request) {
+        String model = request.path("model").asText("sim-model");
+        String text = reply(sim, model, request.path("messages"));
+        long prompt = promptTokens(request.path("messages")) + request.path("system").asText("").length() / 4;
+        ObjectNode m = Json.object();
+        m.put("model", model).put("id", "msg_sim" + Long.toHexString(ThreadLocalRandom.current().nextLong()))
+                .put("type", "message").put("role", "assistant");
+        m.putArray("content").addObject().put("type", "text").put("text", text);
+        m.put("stop_reason", "end_turn").putNull("stop_sequence");
+        m.putObject("usage").put("input_tokens", prompt).put("cache_creation_input_tokens", 0)
+                .put("cache_read_input_tokens", 0).put("output_tokens", text.split(" ").length);
+        return m;
+    }
+
+    /** Says who answered, so a reader (or a test) sees the fallback in the text itself. */
+    private static String reply(Simulated sim, String model, JsonNode messages) {
+        String last = "";
+        for (JsonNode m : messages) {
+            if ("user".equals(m.path("role").asText())) {
+                JsonNode c = m.path("content");
+                last = c.isTextual() ? c.asText() : c.path(0).path("text").asText("");
+            }
+        }
+        if (last.length() > 200) {
+            last = last.substring(0, 200);
+        }
+        return "Simulated " + sim.name + " (" + model + ") answering: " + last;
+    }
+
+    private static long promptTokens(JsonNode messages) {
+        long chars = 0;
+        for (JsonNode m : messages) {
+            chars += m.path("content").toString().length() + 4;
+        }
+        return Math.max(1, chars / 4);
+    }
+
+    private static ObjectNode modelsList(Simulated sim) {
+        ObjectNode list = Json.object().put("object", "list");
+        list.putArray("data").addObject().put("id", sim.name + "-sim").put("object", "model").put("created", 0)
+                .put("owned_by", sim.name);
+        return list;
+    }
+
+    /** An error body in the provider's own shape. */
+    private static ObjectNode error(Simulated sim, String type, String message) {
+        ObjectNode body = Json.object();
+        if (sim != null && "anthropic".equals(sim.api)) {
+            body.put("type", "error");
+            body.putObject("error").put("type", type).put("message", message);
+            body.put("request_id", "req_sim");
+            return body;
+        }
+        body.putObject("error").put("message", message).put("type", type).putNull("param")
+                .put("code", "insufficient_quota".equals(type) ? type : "rate_limit_error".equals(type)
+                        ? "rate_limit_exceeded" : null);
+        return body;
+    }
+
+    private void later(long ms, Runnable r) {
+        if (ms <= 0) {
+            r.run();
+        } else {
+            vertx.setTimer(ms, id -> r.run());
+        }
+    }
+
+    private static void send(HttpServerResponse res, int status, JsonNode body) {
+        try {
+            res.setStatusCode(status).putHeader("content-type", "application/json")
+                    .end(Buffer.buffer(Json.MAPPER.writeValueAsBytes(body)));
+        } catch (Exception e) {
+            res.setStatusCode(500).end();
+        }
+    }
+}
