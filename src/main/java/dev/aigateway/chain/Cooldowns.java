@@ -39,6 +39,11 @@ public final class Cooldowns {
         }
     }
 
+    /** Forgets every cooldown (an operator's reset; tests start clean with it). */
+    public void clear() {
+        untilMillis.clear();
+    }
+
     /** Epoch millis until which the provider is cooling down, or 0. */
     public long until(String provider) {
         Long until = untilMillis.get(provider);

@@ -1,7 +1,6 @@
 package dev.aigateway.chain;
 
 import java.io.IOException;
-import java.util.Map;
 
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
@@ -54,9 +53,8 @@ public class ProviderCall {
         Message m = exchange.getMessage();
         int status = m.getHeader(Exchange.HTTP_RESPONSE_CODE, 0, Integer.class);
         byte[] body = m.getBody(byte[].class);
-        Map<String, Object> headers = m.getHeaders();
-        m.removeHeaders("*");
         if (status >= 200 && status < 300) {
+            m.removeHeaders("*"); // the provider's response headers must not reach our client
             ChatResult result;
             try {
                 result = provider.adapter().parseResponse(body, provider.settings(), 0);
@@ -68,7 +66,8 @@ public class ProviderCall {
             m.setBody(withLatency(result, latency));
             return;
         }
-        UpstreamError error = provider.adapter().readError(status, headers, body);
+        UpstreamError error = provider.adapter().readError(status, m.getHeaders(), body);
+        m.removeHeaders("*");
         String message = "HTTP " + status + (error.message() == null || error.message().isEmpty() ? ""
                 : ": " + Secrets.mask(error.message()));
         if (UpstreamErrors.isClientError(error)) {

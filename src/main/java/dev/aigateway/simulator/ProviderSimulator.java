@@ -45,6 +45,8 @@ public final class ProviderSimulator implements AutoCloseable {
         private final String name;
         private final String api;
         private final AtomicLong calls = new AtomicLong();
+        private final AtomicLong inFlight = new AtomicLong();
+        private final AtomicLong maxInFlight = new AtomicLong();
         private final long defaultLatencyMs;
         private volatile Faults faults;
 
@@ -63,18 +65,25 @@ public final class ProviderSimulator implements AutoCloseable {
             return faults;
         }
 
+        /** Most calls this provider held at the same time since the last reset. */
+        public long maxInFlight() {
+            return maxInFlight.get();
+        }
+
         public void faults(Faults f) {
             this.faults = f;
         }
 
         public void reset() {
             calls.set(0);
+            maxInFlight.set(inFlight.get());
             faults = Faults.none(defaultLatencyMs);
         }
 
         ObjectNode toJson() {
             ObjectNode n = faults.toJson();
-            n.put("provider", name).put("api", api).put("calls", calls.get());
+            n.put("provider", name).put("api", api).put("calls", calls.get()).put("in_flight", inFlight.get())
+                    .put("max_in_flight", maxInFlight.get());
             return n;
         }
     }
@@ -161,6 +170,15 @@ public final class ProviderSimulator implements AutoCloseable {
         }
         req.body().onSuccess(body -> {
             sim.calls.incrementAndGet();
+            sim.maxInFlight.accumulateAndGet(sim.inFlight.incrementAndGet(), Math::max);
+            java.util.concurrent.atomic.AtomicBoolean open = new java.util.concurrent.atomic.AtomicBoolean(true);
+            Runnable release = () -> {
+                if (open.compareAndSet(true, false)) {
+                    sim.inFlight.decrementAndGet();
+                }
+            };
+            req.response().endHandler(v -> release.run());
+            req.response().closeHandler(v -> release.run());
             Faults f = sim.faults;
             boolean faulty = !"none".equals(f.mode()) && ThreadLocalRandom.current().nextDouble() < f.rate();
             later(f.latencyMs(), () -> answer(req, sim, f, faulty, body));

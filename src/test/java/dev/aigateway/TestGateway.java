@@ -1,0 +1,146 @@
+package dev.aigateway;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import org.apache.camel.CamelContext;
+import org.apache.camel.main.Main;
+import org.apache.camel.test.AvailablePortFinder;
+
+import dev.aigateway.api.Json;
+import dev.aigateway.chain.Cooldowns;
+import dev.aigateway.simulator.ProviderSimulator;
+
+/**
+ * The real gateway (config/application.properties, routes/*.yaml) started in-process against a real
+ * HTTP upstream: a {@link ProviderSimulator} on a free port serving openai, anthropic and deepseek,
+ * whose faults each test switches. Only ports, base URLs and breaker sizes are overridden.
+ */
+public final class TestGateway implements AutoCloseable {
+    public final ProviderSimulator upstream;
+    public final Main main;
+    public final int port;
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+    private TestGateway(ProviderSimulator upstream, Main main, int port) {
+        this.upstream = upstream;
+        this.main = main;
+        this.port = port;
+    }
+
+    public static TestGateway start() {
+        return start(Map.of());
+    }
+
+    public static TestGateway start(Map<String, String> extra) {
+        ProviderSimulator upstream = new ProviderSimulator("127.0.0.1").start(0);
+        Map<String, String> props = new HashMap<>();
+        int port = AvailablePortFinder.getNextAvailable();
+        props.put("gateway.http.port", String.valueOf(port));
+        props.put("gateway.simulator.mode", "off");
+        for (String[] p : new String[][] { { "openai", "openai" }, { "anthropic", "anthropic" }, { "deepseek", "openai" },
+                { "holysheep", "openai" }, { "gemini", "openai" } }) {
+            upstream.provider(p[0], p[1], 0);
+            props.put("provider." + p[0] + ".base-url", upstream.baseUrl(p[0]));
+        }
+        // small, predictable breakers: open after 4 calls at >= 50 % failures, half-open after 1 s
+        props.put("breaker.sliding-window-size", "4");
+        props.put("breaker.minimum-number-of-calls", "4");
+        props.put("breaker.failure-rate-threshold", "50");
+        props.put("breaker.wait-in-open-state", "1s");
+        props.put("breaker.permitted-calls-in-half-open-state", "2");
+        props.put("camel.main.routes-reload-enabled", "false");
+        props.putAll(extra);
+        Main main = GatewayApplication.newMain(props);
+        try {
+            main.start();
+        } catch (Exception e) {
+            upstream.close();
+            throw new IllegalStateException("gateway did not start", e);
+        }
+        return new TestGateway(upstream, main, port);
+    }
+
+    public CamelContext context() {
+        return main.getCamelContext();
+    }
+
+    public ProviderSimulator.Simulated sim(String provider) {
+        return upstream.provider(provider);
+    }
+
+    public CircuitBreaker breaker(String provider) {
+        return context().getRegistry().lookupByNameAndType(provider, CircuitBreaker.class);
+    }
+
+    /** Back to a clean slate between tests: no faults, zero counts, closed breakers, no cooldowns. */
+    public void reset() {
+        for (String p : new String[] { "openai", "anthropic", "deepseek", "holysheep", "gemini" }) {
+            sim(p).reset();
+            breaker(p).reset();
+        }
+        context().getRegistry().lookupByNameAndType("cooldowns", Cooldowns.class).clear();
+    }
+
+    public HttpResponse<String> chat(String json, String... headers) {
+        return post("/v1/chat/completions", "application/json", json, headers);
+    }
+
+    public HttpResponse<String> post(String path, String contentType, String body, String... headers) {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                .timeout(Duration.ofSeconds(60)).POST(HttpRequest.BodyPublishers.ofString(body));
+        if (contentType != null) {
+            b.header("Content-Type", contentType);
+        }
+        for (int i = 0; i + 1 < headers.length; i += 2) {
+            b.header(headers[i], headers[i + 1]);
+        }
+        return send(b.build());
+    }
+
+    public HttpResponse<String> get(String path) {
+        return send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).GET().build());
+    }
+
+    public HttpClient client() {
+        return http;
+    }
+
+    private HttpResponse<String> send(HttpRequest request) {
+        try {
+            return http.send(request, HttpResponse.BodyHandlers.ofString());
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    public static JsonNode json(HttpResponse<String> response) {
+        try {
+            return Json.MAPPER.readTree(response.body());
+        } catch (Exception e) {
+            throw new AssertionError("not JSON: " + response.body(), e);
+        }
+    }
+
+    /** A minimal valid request whose user text lets the test recognise the answer. */
+    public static String request(String userText) {
+        return "{\"model\":\"gpt-4.1\",\"messages\":[{\"role\":\"user\",\"content\":\"" + userText + "\"}]}";
+    }
+
+    @Override
+    public void close() {
+        try {
+            main.stop();
+        } catch (Exception e) {
+            // stopping is best effort in tests
+        }
+        upstream.close();
+    }
+}
