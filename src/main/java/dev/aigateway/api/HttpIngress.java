@@ -11,6 +11,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import dev.aigateway.chain.AttemptLog;
+import dev.aigateway.chain.LiveChains;
 import dev.aigateway.chain.ProviderCall;
 import dev.aigateway.chain.Secrets;
 import dev.aigateway.provider.Provider;
@@ -23,14 +24,18 @@ import dev.aigateway.provider.Providers;
 public class HttpIngress {
     private static final Logger LOG = LoggerFactory.getLogger(HttpIngress.class);
     public static final String CHAIN = "gatewayChain";
+    /** The route serving the request's chain: the newest version of routes/chain-&lt;name&gt;.yaml. */
+    public static final String CHAIN_ENDPOINT = "gatewayChainEndpoint";
 
     private final RequestParser parser;
     private final Providers providers;
+    private final LiveChains chains;
     private final long maxBodyBytes;
 
-    public HttpIngress(RequestParser parser, Providers providers, long maxBodyBytes) {
+    public HttpIngress(RequestParser parser, Providers providers, LiveChains chains, long maxBodyBytes) {
         this.parser = parser;
         this.providers = providers;
+        this.chains = chains;
         this.maxBodyBytes = maxBodyBytes;
     }
 
@@ -49,9 +54,10 @@ public class HttpIngress {
                     "Request body is " + raw.length + " bytes; the limit is " + maxBodyBytes + " (gateway.max-body-bytes)");
         }
         ChatRequest request = parser.parse(raw, m.getHeader("x-gateway-chain", String.class),
-                chain -> exchange.getContext().getRoute("chain-" + chain) != null);
+                chain -> chains.endpoint(chain) != null);
         exchange.setProperty(ProviderCall.REQUEST, request);
         exchange.setProperty(CHAIN, request.chain());
+        exchange.setProperty(CHAIN_ENDPOINT, chains.endpoint(request.chain()));
     }
 
     /** Turns the chain's result into the HTTP response. */

@@ -18,6 +18,7 @@ import dev.aigateway.api.RequestParser;
 import dev.aigateway.chain.Attempts;
 import dev.aigateway.chain.Breakers;
 import dev.aigateway.chain.Cooldowns;
+import dev.aigateway.chain.LiveChains;
 import dev.aigateway.chain.ProviderCall;
 import dev.aigateway.provider.Credential;
 import dev.aigateway.provider.Durations;
@@ -62,9 +63,11 @@ public class GatewayBeans implements CamelConfiguration {
         context.getRegistry().bind("providerCall", new ProviderCall(providers, cooldowns,
                 Durations.parseMillis(required.apply("gateway.quota-cooldown"))));
         context.getRegistry().bind("attempts", new Attempts());
+        LiveChains chains = new LiveChains(context);
+        context.getRegistry().bind("chains", chains);
         context.getRegistry().bind("httpIngress", new HttpIngress(
                 new RequestParser(required.apply("gateway.default-chain"), required.apply("gateway.premium-chain")),
-                providers, Long.parseLong(required.apply("gateway.max-body-bytes"))));
+                providers, chains, Long.parseLong(required.apply("gateway.max-body-bytes"))));
     }
 
     private Providers buildProviders(CamelContext context, Function<String, String> property,

@@ -1,0 +1,145 @@
+package dev.aigateway.chain;
+
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.atomic.AtomicLong;
+
+import org.apache.camel.CamelContext;
+import org.apache.camel.StartupListener;
+import org.apache.camel.model.Model;
+import org.apache.camel.model.ModelLifecycleStrategySupport;
+import org.apache.camel.model.RouteTemplateDefinition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Chains reload without waiting for the requests they are serving. Camel's own reload stops the old
+ * route before starting the new one, so an edit would stall every new request behind the slowest LLM
+ * call in flight. Instead each {@code routes/chain-<name>.yaml} is a route template: every load of it
+ * starts a new route version ({@code direct:chain-<name>-<version>}), new requests go to the newest
+ * version at once, and the previous version is stopped in the background once its in-flight requests
+ * have finished.
+ */
+public final class LiveChains extends ModelLifecycleStrategySupport implements StartupListener {
+    private static final Logger LOG = LoggerFactory.getLogger(LiveChains.class);
+    static final String PREFIX = "chain-";
+    private static final long RETIRE_GRACE_MS = 1_000;
+
+    private final CamelContext context;
+    private final Model model;
+    private final Map<String, String> liveRoute = new ConcurrentHashMap<>();
+    private final Map<String, RouteTemplateDefinition> pending = new ConcurrentHashMap<>();
+    private final AtomicLong versions = new AtomicLong();
+    private final ExecutorService activator;
+    private final ExecutorService retirer;
+    private volatile boolean started;
+
+    public LiveChains(CamelContext context) throws Exception {
+        this.context = context;
+        this.model = context.getCamelContextExtension().getContextPlugin(Model.class);
+        this.activator = context.getExecutorServiceManager().newSingleThreadExecutor(this, "chain-activator");
+        this.retirer = context.getExecutorServiceManager().newCachedThreadPool(this, "chain-retirer");
+        model.addModelLifecycleStrategy(this);
+        context.addStartupListener(this);
+    }
+
+    /** The endpoint serving {@code chain} now, or null when no such chain is loaded. */
+    public String endpoint(String chain) {
+        String routeId = liveRoute.get(chain);
+        return routeId == null ? null : "direct:" + routeId;
+    }
+
+    @Override
+    public void onAddRouteTemplateDefinition(RouteTemplateDefinition template) {
+        String id = template.getId();
+        if (id == null || !id.startsWith(PREFIX)) {
+            return;
+        }
+        if (started) {
+            activator.submit(() -> activate(template));
+        } else {
+            pending.put(id, template);
+        }
+    }
+
+    @Override
+    public void onCamelContextStarted(CamelContext ctx, boolean alreadyStarted) {
+        // routes may only be added once the context runs: see onCamelContextFullyStarted
+    }
+
+    @Override
+    public void onCamelContextFullyStarted(CamelContext ctx, boolean alreadyStarted) {
+        started = true;
+        pending.values().forEach(this::activate);
+        pending.clear();
+    }
+
+    private void activate(RouteTemplateDefinition template) {
+        String templateId = template.getId();
+        String chain = templateId.substring(PREFIX.length());
+        try {
+            awaitAdded(template);
+            // the reload appended the edited template: only the newest may stay under this id
+            for (RouteTemplateDefinition older : List.copyOf(model.getRouteTemplateDefinitions())) {
+                if (older != template && templateId.equals(older.getId())) {
+                    model.removeRouteTemplateDefinition(older);
+                }
+            }
+            long version = versions.incrementAndGet();
+            String routeId = templateId + "-" + version;
+            model.addRouteFromTemplate(routeId, templateId, Map.of("version", version));
+            if (context.getRoute(routeId) == null) {
+                throw new IllegalStateException("the template's route must start from direct:" + templateId
+                        + "-{{version}}");
+            }
+            String previous = liveRoute.put(chain, routeId);
+            LOG.info("Chain {} is live as route {} ({})", chain, routeId, sourceOf(template));
+            if (previous != null) {
+                retirer.submit(() -> retire(chain, previous));
+            }
+        } catch (Exception e) {
+            removeQuietly(templateId + "-" + versions.get());
+            LOG.error("Chain {} from {} was REFUSED, the previous version keeps serving ({}): {}", chain,
+                    sourceOf(template), liveRoute.getOrDefault(chain, "none"), e.getMessage());
+        }
+    }
+
+    /** Stops an old version after its in-flight requests finish (graceful stop; nothing new enters it). */
+    private void retire(String chain, String routeId) {
+        try {
+            // a request that picked the old endpoint a moment ago must have entered the route before it stops
+            Thread.sleep(RETIRE_GRACE_MS);
+            context.getRouteController().stopRoute(routeId);
+            context.removeRoute(routeId);
+            LOG.info("Chain {}: previous route {} retired after its requests finished", chain, routeId);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (Exception e) {
+            LOG.warn("Chain {}: could not retire route {}: {}", chain, routeId, e.getMessage());
+        }
+    }
+
+    private void removeQuietly(String routeId) {
+        try {
+            if (context.getRoute(routeId) != null) {
+                context.getRouteController().stopRoute(routeId);
+                context.removeRoute(routeId);
+            }
+        } catch (Exception ignored) {
+            // best effort: the failed version never served a request
+        }
+    }
+
+    private void awaitAdded(RouteTemplateDefinition template) throws InterruptedException {
+        // the model calls us just before it adds the template
+        for (int i = 0; i < 500 && !model.getRouteTemplateDefinitions().contains(template); i++) {
+            Thread.sleep(2);
+        }
+    }
+
+    private static String sourceOf(RouteTemplateDefinition template) {
+        return template.getResource() != null ? template.getResource().getLocation() : "routes";
+    }
+}

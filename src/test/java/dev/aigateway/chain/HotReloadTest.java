@@ -1,0 +1,127 @@
+package dev.aigateway.chain;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.io.TempDir;
+
+import dev.aigateway.TestGateway;
+import dev.aigateway.simulator.Faults;
+
+/** Operators edit a copy of routes/ while the gateway runs: the chain changes within 2 s, without restart. */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class HotReloadTest {
+    @TempDir
+    static Path routes;
+    static TestGateway gw;
+    static String original;
+
+    @BeforeAll
+    static void start() throws IOException {
+        try (var files = Files.list(Path.of("routes"))) {
+            for (Path f : files.toList()) {
+                Files.copy(f, routes.resolve(f.getFileName()), StandardCopyOption.REPLACE_EXISTING);
+            }
+        }
+        original = Files.readString(routes.resolve("chain-default.yaml"));
+        gw = TestGateway.start(Map.of(
+                "camel.main.routes-include-pattern", "file:" + routes.toAbsolutePath() + "/*.yaml",
+                "camel.main.routes-reload-enabled", "true",
+                "camel.main.routes-reload-directory", routes.toAbsolutePath().toString()));
+    }
+
+    @AfterAll
+    static void stop() {
+        gw.close();
+    }
+
+    @BeforeEach
+    void reset() {
+        gw.reset();
+    }
+
+    @Test
+    @Order(1)
+    void reorderedChainIsLiveWithin2sAndInFlightRequestsFinish() throws Exception {
+        assertEquals("openai", provider(gw.chat(TestGateway.request("before"))));
+        gw.sim("openai").faults(Faults.none(1_500));
+        CompletableFuture<HttpResponse<String>> inFlight = gw.client().sendAsync(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gw.port + "/v1/chat/completions"))
+                        .header("Content-Type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofString(TestGateway.request("in flight"))).build(),
+                HttpResponse.BodyHandlers.ofString());
+        await().atMost(Duration.ofSeconds(2)).until(() -> gw.sim("openai").calls() == 2);
+
+        writeChain(swap(original, "openai", "deepseek")); // deepseek → anthropic → openai
+        long edited = System.nanoTime();
+        await().atMost(Duration.ofSeconds(2)).pollInterval(Duration.ofMillis(50))
+                .until(() -> "deepseek".equals(provider(gw.chat(TestGateway.request("after")))));
+        System.out.printf("chain edit live after %d ms%n", (System.nanoTime() - edited) / 1_000_000);
+
+        HttpResponse<String> finished = inFlight.get();
+        assertEquals(200, finished.statusCode(), finished.body());
+        assertEquals("openai", provider(finished), "the request in flight during the reload completed on the old chain");
+    }
+
+    @Test
+    @Order(2)
+    void brokenYamlIsRefusedAndTheChainKeepsServing() throws Exception {
+        writeChain(swap(original, "openai", "deepseek"));
+        await().atMost(Duration.ofSeconds(2)).until(() -> "deepseek".equals(provider(gw.chat(TestGateway.request("x")))));
+
+        writeChain("- routeTemplate:\n    id: chain-default\n    route: [unclosed\n");
+        await().during(Duration.ofMillis(2_500)).atMost(Duration.ofSeconds(4)).pollInterval(Duration.ofMillis(100))
+                .until(() -> "deepseek".equals(provider(gw.chat(TestGateway.request("still")))));
+
+        writeChain(original.replace("circuitBreaker:", "circuitBreakerz:"));
+        await().during(Duration.ofMillis(2_500)).atMost(Duration.ofSeconds(4)).pollInterval(Duration.ofMillis(100))
+                .until(() -> "deepseek".equals(provider(gw.chat(TestGateway.request("still")))));
+
+        writeChain(original); // fixed: back to openai first
+        await().atMost(Duration.ofSeconds(2)).until(() -> "openai".equals(provider(gw.chat(TestGateway.request("y")))));
+    }
+
+    @Test
+    @Order(3)
+    void aNewChainFileBecomesAChain() throws Exception {
+        String cheap = original.replace("chain-default", "chain-cheap");
+        cheap = swap(cheap, "openai", "deepseek");
+        Files.writeString(routes.resolve("chain-cheap.yaml"), cheap);
+        await().atMost(Duration.ofSeconds(2)).until(() ->
+                "deepseek".equals(provider(gw.chat(TestGateway.request("cheap"), "x-gateway-chain", "cheap"))));
+        assertEquals("openai", provider(gw.chat(TestGateway.request("default"))));
+    }
+
+    private static String provider(HttpResponse<String> r) {
+        return r.headers().firstValue("x-gateway-provider").orElse("status " + r.statusCode());
+    }
+
+    private static String swap(String yaml, String a, String b) {
+        return yaml.replace(a, "\u0000").replace(b, a).replace("\u0000", b);
+    }
+
+    private static void writeChain(String yaml) throws IOException {
+        Path tmp = routes.resolve("chain-default.yaml.tmp");
+        Files.writeString(tmp, yaml);
+        Files.move(tmp, routes.resolve("chain-default.yaml"), StandardCopyOption.REPLACE_EXISTING,
+                StandardCopyOption.ATOMIC_MOVE);
+    }
+}
