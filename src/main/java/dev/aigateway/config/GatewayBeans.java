@@ -6,7 +6,7 @@ import java.util.Locale;
 import java.util.function.Function;
 
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
-import io.vertx.core.VertxOptions;
+import io.vertx.core.Vertx;
 import org.apache.camel.CamelConfiguration;
 import org.apache.camel.CamelContext;
 import org.apache.camel.support.service.ServiceSupport;
@@ -45,10 +45,19 @@ public class GatewayBeans implements CamelConfiguration {
             return v.trim();
         };
 
-        // the Vert.x worker pool runs each HTTP request's route: it bounds how many requests can be in flight
+        // platform-http finds this Vert.x instance in the registry and runs each request's route on its workers
         int maxInFlight = Integer.parseInt(required.apply("gateway.http.max-in-flight"));
-        context.getRegistry().bind("vertxOptions", new VertxOptions().setWorkerPoolSize(maxInFlight)
-                .setMaxWorkerExecuteTime(10).setMaxWorkerExecuteTimeUnit(java.util.concurrent.TimeUnit.MINUTES));
+        Vertx vertx = HttpWorkers.create(maxInFlight);
+        context.getRegistry().bind("vertx", vertx);
+        context.addService(new ServiceSupport() {
+            @Override
+            protected void doStop() {
+                vertx.close();
+            }
+        });
+        LOG.info("HTTP requests run on {}", HttpWorkers.virtualThreadsAvailable() ? "virtual threads (JDK "
+                + Runtime.version().feature() + ")" : "a pool of " + maxInFlight + " threads (gateway.http.max-in-flight; "
+                + "run on JDK 21+ for virtual threads)");
 
         Providers providers = buildProviders(context, property, required);
         Cooldowns cooldowns = new Cooldowns();

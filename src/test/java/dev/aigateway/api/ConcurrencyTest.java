@@ -1,0 +1,65 @@
+package dev.aigateway.api;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import dev.aigateway.TestGateway;
+import dev.aigateway.simulator.Faults;
+
+/**
+ * LLM calls take seconds: 2,000 requests against a slow upstream must all be in flight at the same time
+ * (the upstream holds them together), not queued behind a thread pool. The upstream takes 8 s so that
+ * the in-process client has time to open its 2,000 connections; throughput is measured in bench/.
+ */
+class ConcurrencyTest {
+    static final int REQUESTS = 2_000;
+    static TestGateway gw;
+
+    @BeforeAll
+    static void start() {
+        gw = TestGateway.start(Map.of("provider.openai.timeout", "30000"));
+    }
+
+    @AfterAll
+    static void stop() {
+        gw.close();
+    }
+
+    @Test
+    void twoThousandSlowCallsAreHeldAtOnce() throws Exception {
+        gw.reset();
+        gw.sim("openai").faults(Faults.none(8_000));
+        HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+        List<CompletableFuture<HttpResponse<String>>> calls = new ArrayList<>();
+        for (int i = 0; i < REQUESTS; i++) {
+            calls.add(client.sendAsync(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gw.port + "/v1/chat/completions"))
+                    .timeout(Duration.ofSeconds(60)).header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString(TestGateway.request("n" + i))).build(),
+                    HttpResponse.BodyHandlers.ofString()));
+        }
+        CompletableFuture.allOf(calls.toArray(CompletableFuture[]::new)).get(90, TimeUnit.SECONDS);
+        for (int i = 0; i < REQUESTS; i++) {
+            HttpResponse<String> r = calls.get(i).get();
+            assertEquals(200, r.statusCode(), r.body());
+            assertEquals("openai", r.headers().firstValue("x-gateway-provider").orElseThrow(), r.body());
+            assertTrue(r.body().contains("answering: n" + i + "\""), "each caller gets its own answer");
+        }
+        assertEquals(REQUESTS, gw.sim("openai").calls(), "no retries, no fallbacks");
+        assertEquals(REQUESTS, gw.sim("openai").maxInFlight(), "all requests were held by the upstream at once");
+    }
+}
