@@ -3,14 +3,15 @@
 # an edit on the host reloads the running chain.
 
 # --- build stage: the same command as the README's, run inside Maven's image -----------------------
-FROM maven:3.9-eclipse-temurin-17 AS build
+FROM maven:3.9-eclipse-temurin-25 AS build
 WORKDIR /src
 COPY pom.xml .
 COPY src ./src
 RUN mvn -B package -DskipTests
 
 # --- runtime stage: the jar and its lib/ (manifest Class-Path lib/) on a JRE --------------------------
-FROM eclipse-temurin:17-jre
+# JDK 21+ runs HTTP requests on virtual threads (see the README, Concurrency)
+FROM eclipse-temurin:25-jre
 WORKDIR /app
 COPY --from=build /src/target/lib/ ./lib/
 COPY --from=build /src/target/ai-failover-gateway.jar ./

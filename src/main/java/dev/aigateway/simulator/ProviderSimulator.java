@@ -49,6 +49,7 @@ public final class ProviderSimulator implements AutoCloseable {
         private final AtomicLong maxInFlight = new AtomicLong();
         private final long defaultLatencyMs;
         private volatile Faults faults;
+        private volatile String lastCredential;
 
         Simulated(String name, String api, long latencyMs) {
             this.name = name;
@@ -63,6 +64,11 @@ public final class ProviderSimulator implements AutoCloseable {
 
         public Faults faults() {
             return faults;
+        }
+
+        /** The Authorization or x-api-key header of the last call (tests check keys arrive, and nowhere else). */
+        public String lastCredential() {
+            return lastCredential;
         }
 
         /** Most calls this provider held at the same time since the last reset. */
@@ -170,6 +176,8 @@ public final class ProviderSimulator implements AutoCloseable {
         }
         req.body().onSuccess(body -> {
             sim.calls.incrementAndGet();
+            String key = req.getHeader("authorization") != null ? req.getHeader("authorization") : req.getHeader("x-api-key");
+            sim.lastCredential = key;
             sim.maxInFlight.accumulateAndGet(sim.inFlight.incrementAndGet(), Math::max);
             java.util.concurrent.atomic.AtomicBoolean open = new java.util.concurrent.atomic.AtomicBoolean(true);
             Runnable release = () -> {

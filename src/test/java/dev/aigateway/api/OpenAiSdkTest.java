@@ -1,0 +1,83 @@
+package dev.aigateway.api;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.File;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import dev.aigateway.TestGateway;
+import dev.aigateway.simulator.Faults;
+
+/**
+ * A client nobody here wrote: the official OpenAI Node SDK (src/test/node) calls the gateway while the
+ * primary provider is down, and gets a normal completion from the backup; bad input comes back as the
+ * SDK's own BadRequestError.
+ */
+class OpenAiSdkTest {
+    static final Path NODE_DIR = Path.of("src/test/node");
+    static TestGateway gw;
+
+    @BeforeAll
+    static void start() throws Exception {
+        if (!Files.isDirectory(NODE_DIR.resolve("node_modules/openai"))) {
+            // the package is pinned in package-lock.json; installing takes a few seconds from the npm registry
+            assertEquals(0, run(List.of("npm", "ci", "--no-audit", "--no-fund"), 300).exit(), "npm ci in src/test/node");
+        }
+        gw = TestGateway.start();
+    }
+
+    @AfterAll
+    static void stop() {
+        if (gw != null) {
+            gw.close();
+        }
+    }
+
+    @Test
+    void officialSdkGetsTheBackupsAnswer() throws Exception {
+        gw.reset();
+        gw.sim("openai").faults(Faults.of("error").withStatus(503));
+        Result result = run(List.of("node", "chat.mjs", "Is the SDK happy?"), 60);
+        assertEquals(0, result.exit(), result.output());
+        String[] lines = result.output().strip().split("\n");
+        JsonNode answer = Json.MAPPER.readTree(lines[lines.length - 2]);
+        assertEquals("Simulated anthropic (claude-sonnet-4-5) answering: Is the SDK happy?", answer.path("content").asText());
+        assertEquals("claude-sonnet-4-5", answer.path("model").asText());
+        assertEquals("stop", answer.path("finish_reason").asText());
+        assertTrue(answer.at("/usage/completion_tokens").asInt() > 0);
+        assertEquals("anthropic", answer.path("provider").asText());
+        assertEquals("openai,anthropic", answer.path("attempts").asText());
+        JsonNode error = Json.MAPPER.readTree(lines[lines.length - 1]).path("error");
+        assertEquals(400, error.path("status").asInt());
+        assertEquals("BadRequestError", error.path("name").asText());
+        assertEquals("messages", error.path("param").asText());
+        assertEquals(1, gw.sim("openai").calls(), "the SDK's own retries are off; the gateway fell back once");
+    }
+
+    record Result(int exit, String output) {
+    }
+
+    static Result run(List<String> command, int seconds) throws Exception {
+        File out = File.createTempFile("node", ".out");
+        ProcessBuilder pb = new ProcessBuilder(command).directory(NODE_DIR.toFile()).redirectErrorStream(true)
+                .redirectOutput(out);
+        if (gw != null) {
+            pb.environment().put("OPENAI_BASE_URL", "http://127.0.0.1:" + gw.port + "/v1");
+        }
+        Process p = pb.start();
+        if (!p.waitFor(seconds, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+        }
+        return new Result(p.isAlive() ? -1 : p.exitValue(), Files.readString(out.toPath(), StandardCharsets.UTF_8));
+    }
+}
