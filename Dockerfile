@@ -18,7 +18,7 @@ COPY --from=build /src/target/ai-failover-gateway.jar ./
 # defaults; mount your own at /app/routes and /app/config
 COPY routes/ ./routes/
 COPY config/ ./config/
-# gateway.http.port (the simulator's 8099 is bound to the container's loopback and not exposed)
+# gateway.http.port; 8099 is the simulator's fault switch (docker-compose.yml publishes it on the host's loopback)
 EXPOSE 8080
 # exec form: java is PID 1 and gets SIGTERM, so in-flight requests finish (camel.main.shutdown-timeout)
 CMD ["java", "-jar", "ai-failover-gateway.jar"]

@@ -27,7 +27,8 @@ public final class TestGateway implements AutoCloseable {
     public final ProviderSimulator upstream;
     public final Main main;
     public final int port;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5)).build();
 
     private TestGateway(ProviderSimulator upstream, Main main, int port) {
         this.upstream = upstream;

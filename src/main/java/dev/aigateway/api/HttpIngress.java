@@ -81,6 +81,8 @@ public class HttpIngress {
             m.setHeader("x-gateway-provider", rejection.provider());
             respond(m, rejection.status(), rejection.toException().toBody(), log, request);
         } else if (result instanceof AllProvidersFailed failed) {
+            // every provider was just tried: the OpenAI SDKs honour this and do not re-run the whole chain
+            m.setHeader("x-should-retry", "false");
             respond(m, 503, failed.toBody(), log, request);
         } else {
             throw new IllegalStateException("chain returned no result: " + (result == null ? "null" : result.getClass()));

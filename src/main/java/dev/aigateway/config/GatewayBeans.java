@@ -104,7 +104,7 @@ public class GatewayBeans implements CamelConfiguration {
                 }
                 simulator.provider(s.name(), s.api(), Durations.parseMillis(required.apply("gateway.simulator.latency")));
                 baseUrl = simulator.baseUrl(s.name());
-                LOG.info("Provider {} ({} API, model {}) is SIMULATED at {} (no key: {})", s.name(), s.api(), s.model(),
+                LOG.info("Provider {} ({} API, model {}) is SIMULATED at {}: {}", s.name(), s.api(), s.model(),
                         baseUrl, credential.describe());
             } else {
                 LOG.info("Provider {} ({} API, model {}) at {}, key from {}", s.name(), s.api(), s.model(), baseUrl,

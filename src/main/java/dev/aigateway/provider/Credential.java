@@ -63,7 +63,7 @@ public final class Credential {
         if (fromEnv != null) {
             return "env " + envName;
         }
-        return "none (" + (envName != null ? "set " + envName : "no key variable configured") + ")";
+        return envName != null ? "no key (set " + envName + ")" : "no key (no api-key-env configured)";
     }
 
     @Override

@@ -14,8 +14,4 @@ public record Provider(ProviderSettings settings, ProviderAdapter adapter, Crede
     public String chatUrl() {
         return baseUrl + adapter.chatPath();
     }
-
-    public String modelsUrl() {
-        return baseUrl + (settings.healthPath() != null ? settings.healthPath() : adapter.modelsPath());
-    }
 }

@@ -114,7 +114,8 @@ public final class ProviderSimulator implements AutoCloseable {
 
     /** Base URL the gateway calls, written as the vendor SDKs write theirs. */
     public String baseUrl(String name) {
-        String root = "http://" + host + ":" + port() + "/" + name;
+        String reachable = "0.0.0.0".equals(host) ? "127.0.0.1" : host;
+        String root = "http://" + reachable + ":" + port() + "/" + name;
         return "anthropic".equals(provider(name).api) ? root : root + "/v1";
     }
 

@@ -48,7 +48,9 @@ class ConcurrencyTest {
     void twoThousandSlowCallsAreHeldAtOnce() throws Exception {
         gw.reset();
         gw.sim("openai").faults(Faults.none(8_000));
-        HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+        // HTTP/1.1: one connection per call, as most SDK clients do (h2c would multiplex, up to 100 streams each)
+        HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(Duration.ofSeconds(10)).build();
         List<CompletableFuture<HttpResponse<String>>> calls = new ArrayList<>();
         for (int i = 0; i < REQUESTS; i++) {
             calls.add(client.sendAsync(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gw.port + "/v1/chat/completions"))
