@@ -162,6 +162,7 @@ class ChainFallbackTest {
         assertEquals("auth_error", tried.get(2).path("outcome").asText());
         assertTrue(error.path("message").asText().contains("openai"), error.toString());
         assertEquals("openai,anthropic,deepseek", r.headers().firstValue("x-gateway-attempts").orElseThrow());
+        assertEquals("false", r.headers().firstValue("x-should-retry").orElseThrow(), "SDKs must not rerun the chain");
     }
 
     @Test
