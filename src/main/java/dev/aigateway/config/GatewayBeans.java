@@ -20,6 +20,7 @@ import dev.aigateway.chain.Breakers;
 import dev.aigateway.chain.Cooldowns;
 import dev.aigateway.chain.LiveChains;
 import dev.aigateway.chain.ProviderCall;
+import dev.aigateway.kafka.KafkaSetup;
 import dev.aigateway.provider.Credential;
 import dev.aigateway.provider.Durations;
 import dev.aigateway.provider.Provider;
@@ -74,9 +75,13 @@ public class GatewayBeans implements CamelConfiguration {
         context.getRegistry().bind("attempts", new Attempts());
         LiveChains chains = new LiveChains(context);
         context.getRegistry().bind("chains", chains);
-        context.getRegistry().bind("httpIngress", new HttpIngress(
-                new RequestParser(required.apply("gateway.default-chain"), required.apply("gateway.premium-chain")),
-                providers, chains, Long.parseLong(required.apply("gateway.max-body-bytes"))));
+        RequestParser parser = new RequestParser(required.apply("gateway.default-chain"),
+                required.apply("gateway.premium-chain"));
+        context.getRegistry().bind("httpIngress", new HttpIngress(parser, providers, chains,
+                Long.parseLong(required.apply("gateway.max-body-bytes"))));
+        if (Boolean.parseBoolean(required.apply("gateway.kafka.enabled"))) {
+            KafkaSetup.configure(context, required, property, parser, chains);
+        }
     }
 
     private Providers buildProviders(CamelContext context, Function<String, String> property,

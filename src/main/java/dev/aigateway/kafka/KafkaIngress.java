@@ -1,0 +1,225 @@
+package dev.aigateway.kafka;
+
+import java.nio.charset.StandardCharsets;
+import java.util.UUID;
+import java.util.regex.Pattern;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.apache.camel.Exchange;
+import org.apache.camel.ExchangePropertyKey;
+import org.apache.camel.Message;
+import org.apache.camel.component.kafka.KafkaConstants;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import dev.aigateway.api.AllProvidersFailed;
+import dev.aigateway.api.Attempt;
+import dev.aigateway.api.ChatRequest;
+import dev.aigateway.api.ChatResult;
+import dev.aigateway.api.GatewayException;
+import dev.aigateway.api.HttpIngress;
+import dev.aigateway.api.Json;
+import dev.aigateway.api.ProviderRejection;
+import dev.aigateway.api.RequestParser;
+import dev.aigateway.chain.AttemptLog;
+import dev.aigateway.chain.LiveChains;
+import dev.aigateway.chain.ProviderCall;
+import dev.aigateway.chain.Secrets;
+
+/**
+ * The Kafka side of the gateway, named by routes/kafka-ingress.yaml: turns a request record into a
+ * {@link ChatRequest}, the chain's result into a reply record (same key, header correlation-id), and a
+ * record it cannot serve into a dead letter plus, when its request_id can be read, a failure reply.
+ */
+public class KafkaIngress {
+    private static final Logger LOG = LoggerFactory.getLogger(KafkaIngress.class);
+    public static final String REPLY_TOPIC = "gatewayReplyTopic";
+    public static final String REQUEST_ID = "gatewayRequestId";
+    public static final String SESSION_ID = "gatewaySessionId";
+    public static final String ORIGINAL = "gatewayOriginalRecord";
+    public static final String SOURCE = "gatewaySourceRecord";
+
+    /** Where a request record came from; kept aside because the chain replaces the message headers. */
+    public record Source(Object key, String topic, Object partition, Object offset) {
+    }
+
+    private final RequestParser parser;
+    private final LiveChains chains;
+    private final String replyTopic;
+    private final Pattern replyTopicPattern;
+    private final long maxRecordBytes;
+
+    public KafkaIngress(RequestParser parser, LiveChains chains, String replyTopic, String replyTopicPattern,
+            long maxRecordBytes) {
+        this.parser = parser;
+        this.chains = chains;
+        this.replyTopic = replyTopic;
+        this.replyTopicPattern = Pattern.compile(replyTopicPattern);
+        this.maxRecordBytes = maxRecordBytes;
+    }
+
+    /** Validates one request record; the exchange then carries the request like an HTTP one does. */
+    public void readRequest(Exchange exchange) {
+        Message m = exchange.getMessage();
+        byte[] raw = m.getBody(byte[].class);
+        exchange.setProperty(ORIGINAL, raw);
+        exchange.setProperty(SOURCE, new Source(m.getHeader(KafkaConstants.KEY), m.getHeader(KafkaConstants.TOPIC,
+                String.class), m.getHeader(KafkaConstants.PARTITION), m.getHeader(KafkaConstants.OFFSET)));
+        exchange.setProperty(AttemptLog.PROPERTY, new AttemptLog());
+        exchange.setProperty(REPLY_TOPIC, replyTopic);
+        // a request_id we can read is answered even when the record is refused
+        JsonNode loose = readLoosely(raw);
+        String requestId = loose != null && loose.path("request_id").isTextual() ? loose.get("request_id").asText()
+                : stableId(m);
+        exchange.setProperty(REQUEST_ID, requestId);
+        if (loose != null && loose.path("session_id").isTextual()) {
+            exchange.setProperty(SESSION_ID, loose.get("session_id").asText());
+        }
+        String replyTo = header(m, "reply-to");
+        if (replyTo != null) {
+            if (!replyTopicPattern.matcher(replyTo).matches()) {
+                throw new GatewayException(400, "invalid_request_error", "reply_to_not_allowed", "reply-to",
+                        "reply-to topic '" + replyTo + "' does not match gateway.kafka.reply-topic-pattern "
+                                + replyTopicPattern.pattern() + "; replied on " + replyTopic);
+            }
+            exchange.setProperty(REPLY_TOPIC, replyTo);
+        }
+        if (raw != null && raw.length > maxRecordBytes) {
+            throw new GatewayException(413, "invalid_request_error", "request_too_large", null, "Record value is "
+                    + raw.length + " bytes; the limit is " + maxRecordBytes + " (gateway.kafka.max-record-bytes)");
+        }
+        ChatRequest parsed = parser.parse(raw, header(m, "x-gateway-chain"), chain -> chains.endpoint(chain) != null);
+        ChatRequest request = new ChatRequest(parsed.body(), parsed.chain(), requestId, parsed.sessionId());
+        exchange.setProperty(ProviderCall.REQUEST, request);
+        exchange.setProperty(HttpIngress.CHAIN, request.chain());
+        exchange.setProperty(HttpIngress.CHAIN_ENDPOINT, chains.endpoint(request.chain()));
+    }
+
+    /** The chain's result as the reply record: same key, header correlation-id = request_id. */
+    public void toReply(Exchange exchange) throws Exception {
+        Message m = exchange.getMessage();
+        Object result = m.getBody();
+        ChatRequest request = exchange.getProperty(ProviderCall.REQUEST, ChatRequest.class);
+        AttemptLog log = exchange.getProperty(AttemptLog.PROPERTY, AttemptLog.class);
+        ObjectNode reply = Json.object().put("request_id", request.requestId()).put("session_id", request.sessionId())
+                .put("chain", request.chain());
+        if (result instanceof ChatResult r) {
+            JsonNode choice = r.completion().path("choices").path(0);
+            reply.put("success", true).put("content", choice.path("message").path("content").asText(null))
+                    .put("provider", r.provider()).put("model", r.model()).put("latency_ms", log.elapsedMs())
+                    .put("upstream_latency_ms", r.upstreamLatencyMs());
+            reply.putObject("tokens_used").put("prompt", r.promptTokens()).put("completion", r.completionTokens())
+                    .put("total", r.promptTokens() + r.completionTokens());
+            reply.put("cost_usd", r.costUsd()).put("finish_reason", r.finishReason());
+            if (choice.path("message").has("tool_calls")) {
+                reply.set("tool_calls", choice.path("message").get("tool_calls"));
+            }
+        } else if (result instanceof ProviderRejection rejection) {
+            failure(reply, rejection.toException(), log).put("provider", rejection.provider());
+        } else if (result instanceof AllProvidersFailed failed) {
+            failure(reply, new GatewayException(503, "all_providers_failed", "all_providers_failed", null,
+                    failed.summary()), log);
+        } else {
+            throw new IllegalStateException("chain returned no result");
+        }
+        attempts(reply.putArray("attempts"), log);
+        replyRecord(exchange, reply);
+    }
+
+    /** A record the gateway cannot serve: the dead letter keeps its bytes and says why and where it came from. */
+    public void deadLetter(Exchange exchange) {
+        Throwable why = exchange.getProperty(ExchangePropertyKey.EXCEPTION_CAUGHT, Throwable.class);
+        Message m = exchange.getMessage();
+        Source source = exchange.getProperty(SOURCE, Source.class);
+        Object topic = source == null ? null : source.topic();
+        Object partition = source == null ? null : source.partition();
+        Object offset = source == null ? null : source.offset();
+        String reason = why == null ? "unknown" : Secrets.mask(why.getMessage());
+        LOG.warn("Request record {}-{}@{} sent to the dead-letter topic: {}", topic, partition, offset, reason);
+        byte[] original = exchange.getProperty(ORIGINAL, byte[].class);
+        m.removeHeaders("*");
+        m.setHeader("dlq-reason", reason);
+        m.setHeader("dlq-code", why instanceof GatewayException g ? g.code() : "internal_error");
+        m.setHeader("dlq-source-topic", String.valueOf(topic));
+        m.setHeader("dlq-source-partition", String.valueOf(partition));
+        m.setHeader("dlq-source-offset", String.valueOf(offset));
+        if (source != null && source.key() != null) {
+            m.setHeader(KafkaConstants.KEY, source.key());
+        }
+        m.setBody(original != null ? original : new byte[0]);
+        exchange.setProperty("gatewayDeadLetterReason", why);
+    }
+
+    /** True when a failure reply can be addressed: the record's request_id was read (or derived). */
+    public boolean canReply(Exchange exchange) {
+        return exchange.getProperty(REQUEST_ID) != null;
+    }
+
+    /** After a dead letter: the failure reply, so the caller waiting on its request_id is not left in silence. */
+    public void failureReply(Exchange exchange) throws Exception {
+        Throwable why = exchange.getProperty("gatewayDeadLetterReason", Throwable.class);
+        GatewayException error = why instanceof GatewayException g ? g
+                : new GatewayException(500, "server_error", "internal_error", null, "The gateway failed on this request");
+        ObjectNode reply = Json.object().put("request_id", exchange.getProperty(REQUEST_ID, String.class))
+                .put("session_id", exchange.getProperty(SESSION_ID, String.class));
+        failure(reply, error, exchange.getProperty(AttemptLog.PROPERTY, AttemptLog.class));
+        replyRecord(exchange, reply);
+    }
+
+    private ObjectNode failure(ObjectNode reply, GatewayException error, AttemptLog log) {
+        reply.put("success", false);
+        reply.putObject("error").put("message", error.getMessage()).put("type", error.type()).put("code", error.code())
+                .put("status", error.status());
+        ArrayNode tried = reply.putArray("providers_tried");
+        if (log != null) {
+            log.attempts().forEach(a -> tried.add(a.provider()));
+            reply.put("latency_ms", log.elapsedMs());
+        }
+        return reply;
+    }
+
+    private void replyRecord(Exchange exchange, ObjectNode reply) throws Exception {
+        Message m = exchange.getMessage();
+        Source source = exchange.getProperty(SOURCE, Source.class);
+        m.removeHeaders("*");
+        if (source != null && source.key() != null) {
+            m.setHeader(KafkaConstants.KEY, source.key());
+        }
+        m.setHeader(KafkaConstants.OVERRIDE_TOPIC, exchange.getProperty(REPLY_TOPIC, replyTopic, String.class));
+        m.setHeader("correlation-id", exchange.getProperty(REQUEST_ID, String.class));
+        m.setBody(Json.MAPPER.writeValueAsBytes(reply));
+    }
+
+    private static void attempts(ArrayNode array, AttemptLog log) {
+        for (Attempt a : log.attempts()) {
+            array.addObject().put("provider", a.provider()).put("outcome", a.outcome()).put("status", a.status())
+                    .put("latency_ms", a.latencyMs()).put("error", a.error());
+        }
+    }
+
+    /** Same record, same id: a redelivered request without request_id keeps the id it was answered with. */
+    private static String stableId(Message m) {
+        String where = "kafka:" + m.getHeader(KafkaConstants.TOPIC) + "/" + m.getHeader(KafkaConstants.PARTITION) + "/"
+                + m.getHeader(KafkaConstants.OFFSET);
+        return UUID.nameUUIDFromBytes(where.getBytes(StandardCharsets.UTF_8)).toString();
+    }
+
+    private static JsonNode readLoosely(byte[] raw) {
+        try {
+            JsonNode n = raw == null ? null : Json.MAPPER.readTree(raw);
+            return n != null && n.isObject() ? n : null;
+        } catch (Exception e) {
+            return null;
+        }
+    }
+
+    private static String header(Message m, String name) {
+        Object v = m.getHeader(name);
+        if (v instanceof byte[] b) {
+            return new String(b, StandardCharsets.UTF_8);
+        }
+        return v == null ? null : v.toString();
+    }
+}

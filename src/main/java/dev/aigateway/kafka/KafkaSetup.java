@@ -1,0 +1,115 @@
+package dev.aigateway.kafka;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+
+import org.apache.camel.CamelContext;
+import org.apache.camel.support.service.ServiceSupport;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import dev.aigateway.api.RequestParser;
+import dev.aigateway.chain.LiveChains;
+import dev.aigateway.config.HttpWorkers;
+
+/**
+ * Prepares the Kafka ingress: the broker (KAFKA_BROKERS, or the embedded one when none is set), the
+ * topics, and the beans routes/kafka-ingress.yaml names.
+ */
+public final class KafkaSetup {
+    private static final Logger LOG = LoggerFactory.getLogger(KafkaSetup.class);
+
+    private KafkaSetup() {
+    }
+
+    public static void configure(CamelContext context, Function<String, String> required,
+            Function<String, String> property, RequestParser parser, LiveChains chains) throws Exception {
+        String brokers = property.apply("kafka.brokers");
+        boolean embedded = brokers == null || brokers.isBlank();
+        if (embedded) {
+            EmbeddedKafka broker = EmbeddedKafka.start(Path.of(required.apply("gateway.kafka.embedded.data-dir")),
+                    Integer.parseInt(required.apply("gateway.kafka.embedded.port")));
+            brokers = broker.bootstrapServers();
+            context.getPropertiesComponent().addOverrideProperty("kafka.brokers", brokers);
+            // stopped after the routes: in-flight replies are still delivered
+            context.addService(new ServiceSupport() {
+                @Override
+                protected void doStop() {
+                    broker.close();
+                }
+            });
+        } else {
+            LOG.info("Kafka brokers: {} (kafka.brokers)", brokers);
+        }
+        int partitions = Integer.parseInt(required.apply("gateway.kafka.partitions"));
+        createTopics(brokers, embedded, partitions, required.apply("gateway.kafka.request-topic"),
+                required.apply("gateway.kafka.reply-topic"), required.apply("gateway.kafka.dlq-topic"));
+
+        int maxInFlight = Integer.parseInt(required.apply("gateway.kafka.max-in-flight"));
+        int consumers = Integer.parseInt(required.apply("gateway.kafka.consumers"));
+        // each consumer processes up to its share of max-in-flight records at once
+        context.getPropertiesComponent().addOverrideProperty("gateway.kafka.batch-size",
+                String.valueOf(Math.max(1, maxInFlight / consumers)));
+
+        ExecutorService workers = HttpWorkers.virtualThreadsAvailable() ? virtualThreads()
+                : Executors.newFixedThreadPool(Math.min(maxInFlight, 2048));
+        context.getRegistry().bind("kafkaBatch", new KafkaBatch(context.createProducerTemplate(), workers,
+                "direct:kafka-request"));
+        context.getRegistry().bind("kafkaIngress", new KafkaIngress(parser, chains,
+                required.apply("gateway.kafka.reply-topic"), required.apply("gateway.kafka.reply-topic-pattern"),
+                Long.parseLong(required.apply("gateway.kafka.max-record-bytes"))));
+        context.addService(new ServiceSupport() {
+            @Override
+            protected void doStop() throws InterruptedException {
+                workers.shutdown();
+                workers.awaitTermination(5, TimeUnit.SECONDS);
+            }
+        });
+    }
+
+    /** Creates the gateway's topics when missing (an existing topic is left as it is). */
+    private static void createTopics(String brokers, boolean embedded, int partitions, String... names)
+            throws Exception {
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, brokers,
+                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 30_000))) {
+            Set<String> existing = admin.listTopics().names().get(30, TimeUnit.SECONDS);
+            List<NewTopic> missing = new ArrayList<>();
+            for (String name : names) {
+                if (!existing.contains(name)) {
+                    missing.add(new NewTopic(name, Optional.of(partitions),
+                            embedded ? Optional.of((short) 1) : Optional.empty()));
+                }
+            }
+            if (!missing.isEmpty()) {
+                admin.createTopics(missing).all().get(30, TimeUnit.SECONDS);
+                LOG.info("Created Kafka topics {} ({} partitions)", missing.stream().map(NewTopic::name).toList(),
+                        partitions);
+            }
+        } catch (Exception e) {
+            if (embedded) {
+                throw e;
+            }
+            LOG.warn("Could not check or create the Kafka topics on {} ({}); create them yourself if they are missing",
+                    brokers, e.getMessage());
+        }
+    }
+
+    private static ExecutorService virtualThreads() {
+        try {
+            return (ExecutorService) Executors.class.getMethod("newVirtualThreadPerTaskExecutor").invoke(null);
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

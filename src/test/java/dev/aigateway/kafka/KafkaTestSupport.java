@@ -1,0 +1,124 @@
+package dev.aigateway.kafka;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.function.Predicate;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+
+import dev.aigateway.api.Json;
+
+/** A real Kafka broker for the tests (the gateway's own embedded one, on free ports), with a producer and reply reader. */
+final class KafkaTestSupport implements AutoCloseable {
+    final EmbeddedKafka broker;
+    final Path dataDir;
+    private final KafkaProducer<byte[], byte[]> producer;
+
+    KafkaTestSupport() throws IOException {
+        dataDir = Files.createTempDirectory("kafka-test");
+        broker = EmbeddedKafka.start(dataDir, freePortPair());
+        producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, brokers(),
+                ProducerConfig.ACKS_CONFIG, "all", ProducerConfig.LINGER_MS_CONFIG, 1),
+                new ByteArraySerializer(), new ByteArraySerializer());
+    }
+
+    String brokers() {
+        return broker.bootstrapServers();
+    }
+
+    /** Gateway settings pointing at this broker. */
+    Map<String, String> gatewaySettings() {
+        return Map.of("gateway.kafka.enabled", "true", "kafka.brokers", brokers(), "gateway.kafka.batch-interval-ms", "20");
+    }
+
+    void send(String topic, String key, String value, String... headers) {
+        ProducerRecord<byte[], byte[]> r = new ProducerRecord<>(topic, key == null ? null : key.getBytes(StandardCharsets.UTF_8),
+                value.getBytes(StandardCharsets.UTF_8));
+        for (int i = 0; i + 1 < headers.length; i += 2) {
+            r.headers().add(headers[i], headers[i + 1].getBytes(StandardCharsets.UTF_8));
+        }
+        try {
+            producer.send(r).get();
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Reads {@code topic} from the beginning until {@code done} holds for what was read (or the timeout). */
+    List<ConsumerRecord<byte[], byte[]>> readUntil(String topic, Duration timeout,
+            Predicate<List<ConsumerRecord<byte[], byte[]>>> done) {
+        List<ConsumerRecord<byte[], byte[]>> all = new ArrayList<>();
+        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, brokers(),
+                ConsumerConfig.GROUP_ID_CONFIG, "test-" + UUID.randomUUID(), ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"),
+                new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            c.subscribe(List.of(topic));
+            long deadline = System.currentTimeMillis() + timeout.toMillis();
+            while (!done.test(all) && System.currentTimeMillis() < deadline) {
+                c.poll(Duration.ofMillis(200)).forEach(all::add);
+            }
+        }
+        return all;
+    }
+
+    static String text(byte[] b) {
+        return b == null ? null : new String(b, StandardCharsets.UTF_8);
+    }
+
+    static String header(ConsumerRecord<byte[], byte[]> r, String name) {
+        var h = r.headers().lastHeader(name);
+        return h == null ? null : text(h.value());
+    }
+
+    static JsonNode json(ConsumerRecord<byte[], byte[]> r) {
+        try {
+            return Json.MAPPER.readTree(r.value());
+        } catch (IOException e) {
+            throw new AssertionError("reply is not JSON: " + text(r.value()), e);
+        }
+    }
+
+    /** Replies whose correlation-id starts with {@code prefix}. */
+    static List<ConsumerRecord<byte[], byte[]>> withIdPrefix(List<ConsumerRecord<byte[], byte[]>> all, String prefix) {
+        return all.stream().filter(r -> {
+            String id = header(r, "correlation-id");
+            return id != null && id.startsWith(prefix);
+        }).toList();
+    }
+
+    private static int freePortPair() throws IOException {
+        for (int i = 0; i < 50; i++) {
+            int port;
+            try (ServerSocket s = new ServerSocket(0)) {
+                port = s.getLocalPort();
+            }
+            try (ServerSocket controller = new ServerSocket(port + 1); ServerSocket again = new ServerSocket(port)) {
+                return port;
+            } catch (IOException taken) {
+                // try another pair
+            }
+        }
+        throw new IOException("no two consecutive free ports");
+    }
+
+    @Override
+    public void close() {
+        producer.close();
+        broker.close();
+    }
+}
