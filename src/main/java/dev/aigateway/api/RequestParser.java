@@ -33,12 +33,16 @@ public final class RequestParser {
      * @param chainExists   whether a chain route of that name is loaded
      */
     public ChatRequest parse(byte[] raw, String chainOverride, Predicate<String> chainExists) {
+        return parse(readJson(raw), chainOverride, chainExists);
+    }
+
+    /** The body as JSON, or the 400 a client should get for it. */
+    public static JsonNode readJson(byte[] raw) {
         if (raw == null || raw.length == 0) {
             throw GatewayException.invalid(null, "Request body is empty: send a JSON chat completion request");
         }
-        JsonNode root;
         try {
-            root = Json.MAPPER.readTree(raw);
+            return Json.MAPPER.readTree(raw);
         } catch (JacksonException e) {
             throw new GatewayException(400, "invalid_request_error", "invalid_json", null,
                     "Request body is not valid JSON: " + e.getOriginalMessage());
@@ -46,6 +50,10 @@ public final class RequestParser {
             throw new GatewayException(400, "invalid_request_error", "invalid_json", null,
                     "Request body could not be read: " + e.getMessage());
         }
+    }
+
+    /** Validates an already parsed body (see {@link #readJson}). */
+    public ChatRequest parse(JsonNode root, String chainOverride, Predicate<String> chainExists) {
         if (!(root instanceof ObjectNode body)) {
             throw GatewayException.invalid(null, "Request body must be a JSON object");
         }

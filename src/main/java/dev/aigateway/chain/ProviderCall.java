@@ -4,6 +4,7 @@ import java.io.IOException;
 
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
+import org.apache.camel.component.http.HttpMethods;
 
 import dev.aigateway.api.ChatRequest;
 import dev.aigateway.api.ChatResult;
@@ -39,7 +40,8 @@ public class ProviderCall {
         Message m = exchange.getMessage();
         // nothing from the client (its Authorization above all) may reach the provider
         m.removeHeaders("*");
-        m.setHeader(Exchange.HTTP_METHOD, "POST");
+        // the enum itself: a String would go through a slow type-converter lookup on every call
+        m.setHeader(Exchange.HTTP_METHOD, HttpMethods.POST);
         m.setHeader(Exchange.HTTP_URI, provider.chatUrl());
         m.setHeader(Exchange.CONTENT_TYPE, "application/json");
         provider.adapter().headers(provider.credential().value()).forEach(m::setHeader);

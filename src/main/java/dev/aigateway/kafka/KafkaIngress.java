@@ -71,6 +71,7 @@ public class KafkaIngress {
         exchange.setProperty(REPLY_TOPIC, replyTopic);
         // a request_id we can read is answered even when the record is refused
         JsonNode loose = readLoosely(raw);
+        JsonNode root = loose;
         String requestId = loose != null && loose.path("request_id").isTextual() ? loose.get("request_id").asText()
                 : stableId(m);
         exchange.setProperty(REQUEST_ID, requestId);
@@ -90,7 +91,10 @@ public class KafkaIngress {
             throw new GatewayException(413, "invalid_request_error", "request_too_large", null, "Record value is "
                     + raw.length + " bytes; the limit is " + maxRecordBytes + " (gateway.kafka.max-record-bytes)");
         }
-        ChatRequest parsed = parser.parse(raw, header(m, "x-gateway-chain"), chain -> chains.endpoint(chain) != null);
+        if (root == null) {
+            root = RequestParser.readJson(raw); // throws the precise 400 (empty, invalid JSON)
+        }
+        ChatRequest parsed = parser.parse(root, header(m, "x-gateway-chain"), chain -> chains.endpoint(chain) != null);
         ChatRequest request = new ChatRequest(parsed.body(), parsed.chain(), requestId, parsed.sessionId());
         exchange.setProperty(ProviderCall.REQUEST, request);
         exchange.setProperty(HttpIngress.CHAIN, request.chain());
@@ -208,7 +212,7 @@ public class KafkaIngress {
 
     private static JsonNode readLoosely(byte[] raw) {
         try {
-            JsonNode n = raw == null ? null : Json.MAPPER.readTree(raw);
+            JsonNode n = raw == null || raw.length == 0 ? null : Json.MAPPER.readTree(raw);
             return n != null && n.isObject() ? n : null;
         } catch (Exception e) {
             return null;
