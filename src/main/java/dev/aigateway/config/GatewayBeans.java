@@ -79,9 +79,8 @@ public class GatewayBeans implements CamelConfiguration {
                 required.apply("gateway.premium-chain"));
         context.getRegistry().bind("httpIngress", new HttpIngress(parser, providers, chains,
                 Long.parseLong(required.apply("gateway.max-body-bytes"))));
-        if (Boolean.parseBoolean(required.apply("gateway.kafka.enabled"))) {
-            KafkaSetup.configure(context, required, property, parser, chains);
-        }
+        KafkaSetup.configure(context, required, property, parser, chains,
+                Boolean.parseBoolean(required.apply("gateway.kafka.enabled")));
     }
 
     private Providers buildProviders(CamelContext context, Function<String, String> property,

@@ -33,8 +33,22 @@ public final class KafkaSetup {
     private KafkaSetup() {
     }
 
+    /** With {@code enabled} false the Kafka routes stay stopped: no broker is started or contacted. */
     public static void configure(CamelContext context, Function<String, String> required,
-            Function<String, String> property, RequestParser parser, LiveChains chains) throws Exception {
+            Function<String, String> property, RequestParser parser, LiveChains chains, boolean enabled)
+            throws Exception {
+        if (enabled) {
+            prepareBroker(context, required, property);
+        } else if (property.apply("kafka.brokers") == null || property.apply("kafka.brokers").isBlank()) {
+            // the stopped Kafka routes are still initialised, and camel-kafka insists on a broker list
+            context.getPropertiesComponent().addOverrideProperty("kafka.brokers", "kafka-disabled.invalid:9092");
+        }
+        bindBeans(context, required, parser, chains, Integer.parseInt(required.apply("gateway.kafka.max-in-flight")));
+    }
+
+    /** The broker (KAFKA_BROKERS, or the embedded one) and the gateway's topics. */
+    private static void prepareBroker(CamelContext context, Function<String, String> required,
+            Function<String, String> property) throws Exception {
         String brokers = property.apply("kafka.brokers");
         boolean embedded = brokers == null || brokers.isBlank();
         if (embedded) {
@@ -55,8 +69,10 @@ public final class KafkaSetup {
         int partitions = Integer.parseInt(required.apply("gateway.kafka.partitions"));
         createTopics(brokers, embedded, partitions, required.apply("gateway.kafka.request-topic"),
                 required.apply("gateway.kafka.reply-topic"), required.apply("gateway.kafka.dlq-topic"));
+    }
 
-        int maxInFlight = Integer.parseInt(required.apply("gateway.kafka.max-in-flight"));
+    private static void bindBeans(CamelContext context, Function<String, String> required, RequestParser parser,
+            LiveChains chains, int maxInFlight) throws Exception {
         int consumers = Integer.parseInt(required.apply("gateway.kafka.consumers"));
         // each consumer processes up to its share of max-in-flight records at once
         context.getPropertiesComponent().addOverrideProperty("gateway.kafka.batch-size",
