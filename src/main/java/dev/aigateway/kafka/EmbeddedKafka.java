@@ -53,6 +53,8 @@ public final class EmbeddedKafka implements AutoCloseable {
         p.put("transaction.state.log.min.isr", "1");
         p.put("group.initial.rebalance.delay.ms", "0");
         p.put("num.partitions", "4");
+        // as on most production clusters: topics exist because someone created them
+        p.put("auto.create.topics.enable", "false");
         // a small heap must not be eaten by the log cleaner's default 128 MiB buffer
         p.put("log.cleaner.dedupe.buffer.size", "8388608");
         Path config = dataDir.resolve("server.properties");

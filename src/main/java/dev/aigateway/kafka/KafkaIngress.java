@@ -50,9 +50,11 @@ public class KafkaIngress {
     private final String replyTopic;
     private final Pattern replyTopicPattern;
     private final long maxRecordBytes;
+    private final java.util.function.Predicate<String> topicExists;
 
     public KafkaIngress(RequestParser parser, LiveChains chains, String replyTopic, String replyTopicPattern,
-            long maxRecordBytes) {
+            long maxRecordBytes, java.util.function.Predicate<String> topicExists) {
+        this.topicExists = topicExists;
         this.parser = parser;
         this.chains = chains;
         this.replyTopic = replyTopic;
@@ -84,6 +86,10 @@ public class KafkaIngress {
                 throw new GatewayException(400, "invalid_request_error", "reply_to_not_allowed", "reply-to",
                         "reply-to topic '" + replyTo + "' does not match gateway.kafka.reply-topic-pattern "
                                 + replyTopicPattern.pattern() + "; replied on " + replyTopic);
+            }
+            if (!topicExists.test(replyTo)) {
+                throw new GatewayException(400, "invalid_request_error", "reply_to_unknown_topic", "reply-to",
+                        "reply-to topic '" + replyTo + "' does not exist; create it first. Replied on " + replyTopic);
             }
             exchange.setProperty(REPLY_TOPIC, replyTo);
         }

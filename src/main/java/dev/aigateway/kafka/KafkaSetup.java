@@ -82,14 +82,16 @@ public final class KafkaSetup {
                 : Executors.newFixedThreadPool(Math.min(maxInFlight, 2048));
         context.getRegistry().bind("kafkaBatch", new KafkaBatch(context.createProducerTemplate(), workers,
                 "direct:kafka-request"));
+        KnownTopics topics = new KnownTopics(context.resolvePropertyPlaceholders("{{kafka.brokers}}"));
         context.getRegistry().bind("kafkaIngress", new KafkaIngress(parser, chains,
                 required.apply("gateway.kafka.reply-topic"), required.apply("gateway.kafka.reply-topic-pattern"),
-                Long.parseLong(required.apply("gateway.kafka.max-record-bytes"))));
+                Long.parseLong(required.apply("gateway.kafka.max-record-bytes")), topics));
         context.addService(new ServiceSupport() {
             @Override
             protected void doStop() throws InterruptedException {
                 workers.shutdown();
                 workers.awaitTermination(5, TimeUnit.SECONDS);
+                topics.close();
             }
         });
     }

@@ -159,6 +159,7 @@ class KafkaIngressTest {
         String refused = "evil-" + UUID.randomUUID();
         kafka.send("ai.requests", "k", "{\"prompt\":\"x\",\"request_id\":\"" + refused + "\"}", "reply-to", "billing.events");
         String allowed = "team-" + UUID.randomUUID();
+        kafka.createTopic("ai.responses.team-a");
         kafka.send("ai.requests", "k", "{\"prompt\":\"y\",\"request_id\":\"" + allowed + "\"}", "reply-to", "ai.responses.team-a");
 
         JsonNode failure = json(only(kafka.readUntil("ai.responses", Duration.ofSeconds(20),
@@ -170,6 +171,16 @@ class KafkaIngressTest {
         assertEquals(1, gw.sim("openai").calls(), "the refused one was never sent to a provider");
         assertTrue(withIdPrefix(kafka.readUntil("ai.responses", Duration.ofSeconds(1), all -> false), allowed).isEmpty(),
                 "the allowed reply-to answer went only to its own topic");
+    }
+
+    @Test
+    void replyToAMissingTopicIsRefusedNotRetriedForever() {
+        String id = "nowhere-" + UUID.randomUUID();
+        kafka.send("ai.requests", "k", "{\"prompt\":\"x\",\"request_id\":\"" + id + "\"}", "reply-to", "ai.responses.nobody");
+        JsonNode failure = json(only(kafka.readUntil("ai.responses", Duration.ofSeconds(20),
+                all -> !withIdPrefix(all, id).isEmpty()), id));
+        assertEquals("reply_to_unknown_topic", failure.at("/error/code").asText());
+        assertEquals(0, gw.sim("openai").calls());
     }
 
     @Test
