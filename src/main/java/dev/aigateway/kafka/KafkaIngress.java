@@ -89,7 +89,8 @@ public class KafkaIngress {
             }
             if (!topicExists.test(replyTo)) {
                 throw new GatewayException(400, "invalid_request_error", "reply_to_unknown_topic", "reply-to",
-                        "reply-to topic '" + replyTo + "' does not exist; create it first. Replied on " + replyTopic);
+                        "reply-to topic '" + replyTo + "' does not exist and the gateway may not create it; replied on "
+                                + replyTopic);
             }
             exchange.setProperty(REPLY_TOPIC, replyTo);
         }

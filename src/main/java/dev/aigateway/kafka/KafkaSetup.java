@@ -82,7 +82,8 @@ public final class KafkaSetup {
                 : Executors.newFixedThreadPool(Math.min(maxInFlight, 2048));
         context.getRegistry().bind("kafkaBatch", new KafkaBatch(context.createProducerTemplate(), workers,
                 "direct:kafka-request"));
-        KnownTopics topics = new KnownTopics(context.resolvePropertyPlaceholders("{{kafka.brokers}}"));
+        KnownTopics topics = new KnownTopics(context.resolvePropertyPlaceholders("{{kafka.brokers}}"),
+                Integer.parseInt(required.apply("gateway.kafka.partitions")));
         context.getRegistry().bind("kafkaIngress", new KafkaIngress(parser, chains,
                 required.apply("gateway.kafka.reply-topic"), required.apply("gateway.kafka.reply-topic-pattern"),
                 Long.parseLong(required.apply("gateway.kafka.max-record-bytes")), topics));

@@ -11,9 +11,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Whether a reply-to topic exists. A send to a missing topic on a cluster without auto-creation blocks
- * for a minute and then fails like a broker outage, which would re-deliver the request forever; asking
- * first turns it into a refused record instead. Topic names are cached and re-read at most every 5 s.
+ * Makes sure an allowed reply-to topic exists before a reply is sent to it: a send to a missing topic on
+ * a cluster without auto-creation blocks for a minute and then fails like a broker outage, which would
+ * re-deliver the request forever. A missing topic is created (it already matched
+ * gateway.kafka.reply-topic-pattern); when that is not allowed either, the record is refused instead.
+ * Topic names are cached and re-read at most every 5 s.
  */
 final class KnownTopics implements Predicate<String>, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(KnownTopics.class);
@@ -24,16 +26,43 @@ final class KnownTopics implements Predicate<String>, AutoCloseable {
     private volatile Set<String> names = Set.of();
     private long refreshedAt;
 
-    KnownTopics(String brokers) {
+    private final int partitions;
+
+    KnownTopics(String brokers, int partitions) {
         this.brokers = brokers;
+        this.partitions = partitions;
     }
 
     @Override
     public boolean test(String topic) {
-        if (names.contains(topic)) {
+        if (names.contains(topic) || refresh().contains(topic)) {
             return true;
         }
-        return refresh().contains(topic);
+        return create(topic);
+    }
+
+    private synchronized boolean create(String topic) {
+        try {
+            admin().createTopics(java.util.List.of(new org.apache.kafka.clients.admin.NewTopic(topic,
+                    java.util.Optional.of(partitions), java.util.Optional.empty()))).all().get(10, TimeUnit.SECONDS);
+            LOG.info("Created reply topic {} for a reply-to header", topic);
+        } catch (Exception e) {
+            if (!(e.getCause() instanceof org.apache.kafka.common.errors.TopicExistsException)) {
+                LOG.warn("Reply topic {} does not exist and could not be created: {}", topic, e.getMessage());
+                return false;
+            }
+        }
+        java.util.Set<String> more = new java.util.HashSet<>(names);
+        more.add(topic);
+        names = more;
+        return true;
+    }
+
+    private Admin admin() {
+        if (admin == null) {
+            admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, brokers));
+        }
+        return admin;
     }
 
     private synchronized Set<String> refresh() {
@@ -42,10 +71,7 @@ final class KnownTopics implements Predicate<String>, AutoCloseable {
         }
         refreshedAt = System.currentTimeMillis();
         try {
-            if (admin == null) {
-                admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, brokers));
-            }
-            names = admin.listTopics().names().get(10, TimeUnit.SECONDS);
+            names = admin().listTopics().names().get(10, TimeUnit.SECONDS);
         } catch (Exception e) {
             LOG.warn("Could not list Kafka topics to check a reply-to header: {}", e.getMessage());
         }

@@ -47,16 +47,6 @@ final class KafkaTestSupport implements AutoCloseable {
         return Map.of("gateway.kafka.enabled", "true", "kafka.brokers", brokers(), "gateway.kafka.batch-interval-ms", "20");
     }
 
-    void createTopic(String name) {
-        try (var admin = org.apache.kafka.clients.admin.Admin.create(Map.of("bootstrap.servers", brokers()))) {
-            admin.createTopics(List.of(new org.apache.kafka.clients.admin.NewTopic(name, 1, (short) 1))).all().get();
-        } catch (Exception e) {
-            if (!(e.getCause() instanceof org.apache.kafka.common.errors.TopicExistsException)) {
-                throw new IllegalStateException(e);
-            }
-        }
-    }
-
     void send(String topic, String key, String value, String... headers) {
         ProducerRecord<byte[], byte[]> r = new ProducerRecord<>(topic, key == null ? null : key.getBytes(StandardCharsets.UTF_8),
                 value.getBytes(StandardCharsets.UTF_8));
