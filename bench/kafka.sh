@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 FAST_N=${FAST_N:-30000}
-SLOW_N=${SLOW_N:-12000}
+SLOW_N=${SLOW_N:-24000}
 PORT=${PORT:-18080}; SIM=${SIM:-18099}; KPORT=${KPORT:-19092}
 for jdk in /usr/lib/jvm/temurin-25-jdk-amd64 /usr/lib/jvm/temurin-21-jdk-amd64; do
   [ -x "$jdk/bin/java" ] && export JAVA_HOME="$jdk" PATH="$jdk/bin:$PATH" && break
@@ -30,4 +30,4 @@ echo "| --- | --- | --- | --- | --- | --- | --- |"
 run "fast upstream" "$FAST_N"
 curl -sf -X PUT "localhost:$SIM/_sim/openai" -d '{"latency_ms":2000}' >/dev/null
 run "2 s upstream (LLM-like)" "$SLOW_N"
-echo "rerun: bench/kafka.sh   (FAST_N=50000 SLOW_N=20000 bench/kafka.sh for longer runs)"
+echo "rerun: bench/kafka.sh   (FAST_N=60000 SLOW_N=40000 bench/kafka.sh for longer runs)"

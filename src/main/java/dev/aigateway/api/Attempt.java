@@ -2,10 +2,4 @@ package dev.aigateway.api;
 
 /** One provider tried for a request: what happened and how long it took. Errors are already masked. */
 public record Attempt(String provider, String outcome, int status, long latencyMs, String error) {
-
-    public static final String OK = "ok";
-
-    public boolean succeeded() {
-        return OK.equals(outcome);
-    }
 }

@@ -23,9 +23,6 @@ import dev.aigateway.provider.Providers;
  */
 public class HttpIngress {
     private static final Logger LOG = LoggerFactory.getLogger(HttpIngress.class);
-    public static final String CHAIN = "gatewayChain";
-    /** The route serving the request's chain: the newest version of routes/chain-&lt;name&gt;.yaml. */
-    public static final String CHAIN_ENDPOINT = "gatewayChainEndpoint";
 
     private final RequestParser parser;
     private final Providers providers;
@@ -56,8 +53,7 @@ public class HttpIngress {
         ChatRequest request = parser.parse(raw, m.getHeader("x-gateway-chain", String.class),
                 chain -> chains.endpoint(chain) != null);
         exchange.setProperty(ProviderCall.REQUEST, request);
-        exchange.setProperty(CHAIN, request.chain());
-        exchange.setProperty(CHAIN_ENDPOINT, chains.endpoint(request.chain()));
+        chains.select(exchange, request.chain());
     }
 
     /** Turns the chain's result into the HTTP response. */

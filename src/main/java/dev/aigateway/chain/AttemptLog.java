@@ -32,11 +32,6 @@ public final class AttemptLog {
         return latency;
     }
 
-    /** Milliseconds since the call to this provider began, or -1 when none is open. */
-    public boolean isOpen(String provider) {
-        return provider.equals(openProvider);
-    }
-
     public List<Attempt> attempts() {
         return attempts;
     }
@@ -52,9 +47,5 @@ public final class AttemptLog {
 
     public long elapsedMs() {
         return (System.nanoTime() - startNanos) / 1_000_000;
-    }
-
-    public long elapsedNanos() {
-        return System.nanoTime() - startNanos;
     }
 }

@@ -51,7 +51,7 @@ public class Attempts {
     /** The last fallback of a chain: the body becomes the 503 result listing every provider tried. */
     public void allFailed(Exchange exchange) {
         AttemptLog log = exchange.getProperty(AttemptLog.PROPERTY, AttemptLog.class);
-        String chain = exchange.getProperty("gatewayChain", "?", String.class);
+        String chain = exchange.getProperty(LiveChains.CHAIN, "?", String.class);
         AllProvidersFailed failed = new AllProvidersFailed(chain, log == null ? java.util.List.of() : log.attempts());
         LOG.warn("{}", failed.summary());
         exchange.getMessage().setBody(failed);

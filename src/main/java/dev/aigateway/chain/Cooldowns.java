@@ -43,10 +43,4 @@ public final class Cooldowns {
     public void clear() {
         untilMillis.clear();
     }
-
-    /** Epoch millis until which the provider is cooling down, or 0. */
-    public long until(String provider) {
-        Long until = untilMillis.get(provider);
-        return until == null || until < System.currentTimeMillis() ? 0 : until;
-    }
 }

@@ -25,6 +25,9 @@ import org.slf4j.LoggerFactory;
 public final class LiveChains extends ModelLifecycleStrategySupport implements StartupListener {
     private static final Logger LOG = LoggerFactory.getLogger(LiveChains.class);
     static final String PREFIX = "chain-";
+    /** Exchange properties of a routed request: its chain's name, and the route version serving it. */
+    public static final String CHAIN = "gatewayChain";
+    public static final String CHAIN_ENDPOINT = "gatewayChainEndpoint";
     private static final long RETIRE_GRACE_MS = 1_000;
 
     private final CamelContext context;
@@ -43,6 +46,12 @@ public final class LiveChains extends ModelLifecycleStrategySupport implements S
         this.retirer = context.getExecutorServiceManager().newCachedThreadPool(this, "chain-retirer");
         model.addModelLifecycleStrategy(this);
         context.addStartupListener(this);
+    }
+
+    /** Points the exchange at the newest version of its request's chain (routes/chat.yaml follows it). */
+    public void select(org.apache.camel.Exchange exchange, String chain) {
+        exchange.setProperty(CHAIN, chain);
+        exchange.setProperty(CHAIN_ENDPOINT, endpoint(chain));
     }
 
     /** The endpoint serving {@code chain} now, or null when no such chain is loaded. */

@@ -56,7 +56,7 @@ public class GatewayBeans implements CamelConfiguration {
                 vertx.close();
             }
         });
-        LOG.info("HTTP requests run on {}", HttpWorkers.virtualThreadsAvailable() ? "virtual threads (JDK "
+        LOG.info("HTTP requests run on {}", VirtualThreads.available() ? "virtual threads (JDK "
                 + Runtime.version().feature() + ")" : "a pool of " + maxInFlight + " threads (gateway.http.max-in-flight; "
                 + "run on JDK 21+ for virtual threads)");
 

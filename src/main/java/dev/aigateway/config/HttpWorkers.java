@@ -1,8 +1,5 @@
 package dev.aigateway.config;
 
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.MethodType;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.TimeUnit;
 
 import io.vertx.core.Vertx;
@@ -25,25 +22,9 @@ public final class HttpWorkers {
         VertxOptions options = new VertxOptions().setWorkerPoolSize(maxInFlight)
                 // an LLM call may legitimately hold a worker for minutes: no blocked-thread warnings
                 .setMaxWorkerExecuteTime(10).setMaxWorkerExecuteTimeUnit(TimeUnit.MINUTES);
-        ExecutorServiceFactory workers = virtualThreadsAvailable()
-                ? (threadFactory, concurrency, maxConcurrency) -> newVirtualThreadPerTaskExecutor()
+        ExecutorServiceFactory workers = VirtualThreads.available()
+                ? (threadFactory, concurrency, maxConcurrency) -> VirtualThreads.newPerTaskExecutor()
                 : ExecutorServiceFactory.INSTANCE;
         return new VertxBuilder(options).executorServiceFactory(workers).init().vertx();
-    }
-
-    public static boolean virtualThreadsAvailable() {
-        return Runtime.version().feature() >= 21;
-    }
-
-    /** Executors.newVirtualThreadPerTaskExecutor(), looked up at run time: the code is compiled for Java 17. */
-    private static ExecutorService newVirtualThreadPerTaskExecutor() {
-        try {
-            return (ExecutorService) MethodHandles.publicLookup()
-                    .findStatic(java.util.concurrent.Executors.class, "newVirtualThreadPerTaskExecutor",
-                            MethodType.methodType(ExecutorService.class))
-                    .invoke();
-        } catch (Throwable e) {
-            throw new IllegalStateException("virtual threads unavailable", e);
-        }
     }
 }

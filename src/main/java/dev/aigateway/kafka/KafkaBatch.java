@@ -7,7 +7,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.atomic.AtomicInteger;
 
 import org.apache.camel.Exchange;
 import org.apache.camel.ProducerTemplate;
@@ -31,7 +30,6 @@ public class KafkaBatch {
     private final ProducerTemplate template;
     private final ExecutorService workers;
     private final String recordRoute;
-    private final AtomicInteger inFlight = new AtomicInteger();
 
     public KafkaBatch(ProducerTemplate template, ExecutorService workers, String recordRoute) {
         this.template = template;
@@ -51,14 +49,7 @@ public class KafkaBatch {
         CompletableFuture<?>[] running = new CompletableFuture<?>[records.size()];
         for (int i = 0; i < running.length; i++) {
             Exchange record = records.get(i);
-            inFlight.incrementAndGet();
-            running[i] = CompletableFuture.runAsync(() -> {
-                try {
-                    template.send(recordRoute, record);
-                } finally {
-                    inFlight.decrementAndGet();
-                }
-            }, workers);
+            running[i] = CompletableFuture.runAsync(() -> template.send(recordRoute, record), workers);
         }
         CompletableFuture.allOf(running).join();
     }
@@ -88,11 +79,6 @@ public class KafkaBatch {
                 commits.get(lastAnswered).commit();
             }
         });
-    }
-
-    /** Requests being processed right now. */
-    public int inFlight() {
-        return inFlight.get();
     }
 
     @SuppressWarnings("unchecked")

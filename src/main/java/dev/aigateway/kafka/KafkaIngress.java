@@ -19,7 +19,6 @@ import dev.aigateway.api.Attempt;
 import dev.aigateway.api.ChatRequest;
 import dev.aigateway.api.ChatResult;
 import dev.aigateway.api.GatewayException;
-import dev.aigateway.api.HttpIngress;
 import dev.aigateway.api.Json;
 import dev.aigateway.api.ProviderRejection;
 import dev.aigateway.api.RequestParser;
@@ -104,8 +103,7 @@ public class KafkaIngress {
         ChatRequest parsed = parser.parse(root, header(m, "x-gateway-chain"), chain -> chains.endpoint(chain) != null);
         ChatRequest request = new ChatRequest(parsed.body(), parsed.chain(), requestId, parsed.sessionId());
         exchange.setProperty(ProviderCall.REQUEST, request);
-        exchange.setProperty(HttpIngress.CHAIN, request.chain());
-        exchange.setProperty(HttpIngress.CHAIN_ENDPOINT, chains.endpoint(request.chain()));
+        chains.select(exchange, request.chain());
     }
 
     /** The chain's result as the reply record: same key, header correlation-id = request_id. */

@@ -21,7 +21,7 @@ import org.slf4j.LoggerFactory;
 
 import dev.aigateway.api.RequestParser;
 import dev.aigateway.chain.LiveChains;
-import dev.aigateway.config.HttpWorkers;
+import dev.aigateway.config.VirtualThreads;
 
 /**
  * Prepares the Kafka ingress: the broker (KAFKA_BROKERS, or the embedded one when none is set), the
@@ -78,7 +78,7 @@ public final class KafkaSetup {
         context.getPropertiesComponent().addOverrideProperty("gateway.kafka.batch-size",
                 String.valueOf(Math.max(1, maxInFlight / consumers)));
 
-        ExecutorService workers = HttpWorkers.virtualThreadsAvailable() ? virtualThreads()
+        ExecutorService workers = VirtualThreads.available() ? VirtualThreads.newPerTaskExecutor()
                 : Executors.newFixedThreadPool(Math.min(maxInFlight, 2048));
         context.getRegistry().bind("kafkaBatch", new KafkaBatch(context.createProducerTemplate(), workers,
                 "direct:kafka-request"));
@@ -121,14 +121,6 @@ public final class KafkaSetup {
             }
             LOG.warn("Could not check or create the Kafka topics on {} ({}); create them yourself if they are missing",
                     brokers, e.getMessage());
-        }
-    }
-
-    private static ExecutorService virtualThreads() {
-        try {
-            return (ExecutorService) Executors.class.getMethod("newVirtualThreadPerTaskExecutor").invoke(null);
-        } catch (ReflectiveOperationException e) {
-            throw new IllegalStateException(e);
         }
     }
 }

@@ -27,11 +27,6 @@ public final class Credential {
         return new Credential(envName, file == null ? null : Path.of(file), blankToNull(value));
     }
 
-    /** For tests and embedded use: a fixed key. */
-    public static Credential fixed(String key) {
-        return new Credential(null, null, blankToNull(key));
-    }
-
     /** The key, or null when none is configured (then the provider is simulated or called without one). */
     public String value() {
         if (file != null) {

@@ -38,10 +38,6 @@ public record Faults(String mode, double rate, long latencyMs, int status, int r
         return new Faults(mode, rate, latencyMs, httpStatus, retryAfterSec);
     }
 
-    public Faults withRate(double share) {
-        return new Faults(mode, share, latencyMs, status, retryAfterSec);
-    }
-
     /** This record with the fields present in {@code patch} replaced (JSON names as in {@link #toJson}). */
     public Faults merge(JsonNode patch) {
         String m = patch.path("fault").asText(patch.path("mode").asText(mode)).toLowerCase(Locale.ROOT);
