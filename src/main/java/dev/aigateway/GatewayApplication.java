@@ -3,6 +3,7 @@ package dev.aigateway;
 import java.util.Map;
 
 import org.apache.camel.main.Main;
+import org.slf4j.LoggerFactory;
 
 import dev.aigateway.config.GatewayBeans;
 
@@ -14,8 +15,14 @@ public final class GatewayApplication {
     private GatewayApplication() {
     }
 
-    public static void main(String[] args) throws Exception {
-        newMain(Map.of()).run(args);
+    public static void main(String[] args) {
+        try {
+            newMain(Map.of()).run(args);
+        } catch (Exception e) {
+            // threads started before the failure (Vert.x, the broker) would keep a half-started JVM alive
+            LoggerFactory.getLogger(GatewayApplication.class).error("The gateway could not start: {}", e.getMessage(), e);
+            System.exit(1);
+        }
     }
 
     /** A configured, not yet started gateway; {@code overrides} win over the properties file (tests use them). */

@@ -4,6 +4,8 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.Writer;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -35,6 +37,16 @@ public final class EmbeddedKafka implements AutoCloseable {
 
     /** Formats {@code dataDir} if it is new, then starts the broker on 127.0.0.1:{@code port} (controller on port+1). */
     public static EmbeddedKafka start(Path dataDir, int port) throws IOException {
+        // Kafka halts the whole JVM when it cannot bind: check first, and say what to do
+        for (int p : new int[] { port, port + 1 }) {
+            try (ServerSocket probe = new ServerSocket(p, 1, InetAddress.getLoopbackAddress())) {
+                probe.setReuseAddress(true);
+            } catch (IOException inUse) {
+                throw new IOException("the embedded Kafka broker needs 127.0.0.1:" + port + " and " + (port + 1) + ", but "
+                        + p + " is in use. Free it, set GATEWAY_KAFKA_EMBEDDED_PORT, point KAFKA_BROKERS at a running "
+                        + "cluster, or set GATEWAY_KAFKA_ENABLED=false", inUse);
+            }
+        }
         Files.createDirectories(dataDir);
         Path logs = dataDir.resolve("logs").toAbsolutePath();
         Properties p = new Properties();
