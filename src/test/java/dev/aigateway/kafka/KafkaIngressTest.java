@@ -33,7 +33,9 @@ class KafkaIngressTest {
     @BeforeAll
     static void start() throws Exception {
         kafka = new KafkaTestSupport();
-        gw = TestGateway.start(kafka.gatewaySettings());
+        Map<String, String> settings = new HashMap<>(kafka.gatewaySettings());
+        settings.put("gateway.kafka.max-record-bytes", "20000");
+        gw = TestGateway.start(settings);
     }
 
     @AfterAll
@@ -152,6 +154,21 @@ class KafkaIngressTest {
         assertEquals("invalid_request", failure.at("/error/code").asText());
         assertEquals("still alive", json(only(replies, good)).path("content").asText().replaceAll(".*answering: ", ""));
         assertEquals(1, gw.sim("openai").calls(), "bad records never reach a provider");
+    }
+
+    @Test
+    void oversizeRecordIsDeadLettered() {
+        String id = "big-" + UUID.randomUUID();
+        kafka.send("ai.requests", "k", "{\"request_id\":\"" + id + "\",\"prompt\":\"" + "x".repeat(30_000) + "\"}");
+        ConsumerRecord<byte[], byte[]> dead = kafka.readUntil("ai.requests.dlq", Duration.ofSeconds(20),
+                all -> all.stream().anyMatch(r -> text(r.value()).contains(id))).stream()
+                .filter(r -> text(r.value()).contains(id)).findFirst().orElseThrow();
+        assertEquals("request_too_large", header(dead, "dlq-code"));
+        assertTrue(dead.value().length > 30_000, "the original record, whole");
+        JsonNode failure = json(only(kafka.readUntil("ai.responses", Duration.ofSeconds(20),
+                all -> !withIdPrefix(all, id).isEmpty()), id));
+        assertEquals("request_too_large", failure.at("/error/code").asText());
+        assertEquals(0, gw.sim("openai").calls());
     }
 
     @Test
