@@ -58,6 +58,7 @@ public final class TestGateway implements AutoCloseable {
         props.put("breaker.wait-in-open-state", "1s");
         props.put("breaker.permitted-calls-in-half-open-state", "2");
         props.put("camel.main.routes-reload-enabled", "false");
+        props.put("health.interval", "1h"); // one probe at start; HealthCheckTest probes often
         props.put("gateway.kafka.enabled", "false"); // KafkaTestSupport turns it on with its own broker
         props.putAll(extra);
         Main main = GatewayApplication.newMain(props);

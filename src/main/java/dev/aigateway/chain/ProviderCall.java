@@ -9,6 +9,7 @@ import org.apache.camel.component.http.HttpMethods;
 import dev.aigateway.api.ChatRequest;
 import dev.aigateway.api.ChatResult;
 import dev.aigateway.api.ProviderRejection;
+import dev.aigateway.health.ProviderHealth;
 import dev.aigateway.provider.Provider;
 import dev.aigateway.provider.Providers;
 import dev.aigateway.provider.UpstreamError;
@@ -26,8 +27,10 @@ public class ProviderCall {
     private final Providers providers;
     private final Cooldowns cooldowns;
     private final long quotaCooldownMs;
+    private final ProviderHealth health;
 
-    public ProviderCall(Providers providers, Cooldowns cooldowns, long quotaCooldownMs) {
+    public ProviderCall(Providers providers, Cooldowns cooldowns, ProviderHealth health, long quotaCooldownMs) {
+        this.health = health;
         this.providers = providers;
         this.cooldowns = cooldowns;
         this.quotaCooldownMs = quotaCooldownMs;
@@ -36,6 +39,7 @@ public class ProviderCall {
     public void prepare(Exchange exchange, String name) throws IOException {
         Provider provider = providers.get(name);
         cooldowns.check(name);
+        health.check(name);
         ChatRequest request = exchange.getProperty(REQUEST, ChatRequest.class);
         Message m = exchange.getMessage();
         // nothing from the client (its Authorization above all) may reach the provider

@@ -20,6 +20,7 @@ import dev.aigateway.chain.Breakers;
 import dev.aigateway.chain.Cooldowns;
 import dev.aigateway.chain.LiveChains;
 import dev.aigateway.chain.ProviderCall;
+import dev.aigateway.health.ProviderHealth;
 import dev.aigateway.kafka.KafkaSetup;
 import dev.aigateway.provider.Credential;
 import dev.aigateway.provider.Durations;
@@ -70,7 +71,12 @@ public class GatewayBeans implements CamelConfiguration {
         context.getRegistry().bind("circuitBreakerRegistry", breakers.registry());
         context.getRegistry().bind("providers", providers);
         context.getRegistry().bind("cooldowns", cooldowns);
-        context.getRegistry().bind("providerCall", new ProviderCall(providers, cooldowns,
+        ProviderHealth health = new ProviderHealth(providers, property.apply("gateway.instance"));
+        context.getRegistry().bind("providerHealth", health);
+        // camel-http wants the probe timeout in ms; the timer takes the interval as written (30s)
+        context.getPropertiesComponent().addOverrideProperty("health.timeout-ms",
+                String.valueOf(Durations.parseMillis(required.apply("health.timeout"))));
+        context.getRegistry().bind("providerCall", new ProviderCall(providers, cooldowns, health,
                 Durations.parseMillis(required.apply("gateway.quota-cooldown"))));
         context.getRegistry().bind("attempts", new Attempts());
         LiveChains chains = new LiveChains(context);

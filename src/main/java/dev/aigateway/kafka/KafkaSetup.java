@@ -69,11 +69,15 @@ public final class KafkaSetup {
         int partitions = Integer.parseInt(required.apply("gateway.kafka.partitions"));
         createTopics(brokers, embedded, partitions, required.apply("gateway.kafka.request-topic"),
                 required.apply("gateway.kafka.reply-topic"), required.apply("gateway.kafka.dlq-topic"));
+        createTopics(brokers, embedded, 1, required.apply("gateway.kafka.health-topic"));
     }
 
     private static void bindBeans(CamelContext context, Function<String, String> required, RequestParser parser,
             LiveChains chains, int maxInFlight) throws Exception {
         int consumers = Integer.parseInt(required.apply("gateway.kafka.consumers"));
+        // every instance reads the whole health topic: a group of its own
+        context.getPropertiesComponent().addOverrideProperty("gateway.kafka.health-group-id",
+                required.apply("gateway.kafka.group-id") + "-health-" + java.util.UUID.randomUUID());
         // each consumer processes up to its share of max-in-flight records at once
         context.getPropertiesComponent().addOverrideProperty("gateway.kafka.batch-size",
                 String.valueOf(Math.max(1, maxInFlight / consumers)));
@@ -106,8 +110,13 @@ public final class KafkaSetup {
             List<NewTopic> missing = new ArrayList<>();
             for (String name : names) {
                 if (!existing.contains(name)) {
-                    missing.add(new NewTopic(name, Optional.of(partitions),
-                            embedded ? Optional.of((short) 1) : Optional.empty()));
+                    NewTopic topic = new NewTopic(name, Optional.of(partitions),
+                            embedded ? Optional.of((short) 1) : Optional.empty());
+                    if (partitions == 1) {
+                        // the health topic: only the last result per provider (the key) matters
+                        topic.configs(Map.of("cleanup.policy", "compact"));
+                    }
+                    missing.add(topic);
                 }
             }
             if (!missing.isEmpty()) {

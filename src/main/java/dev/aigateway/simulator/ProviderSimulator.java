@@ -1,6 +1,7 @@
 package dev.aigateway.simulator;
 
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -45,6 +46,7 @@ public final class ProviderSimulator implements AutoCloseable {
         private final String name;
         private final String api;
         private final AtomicLong calls = new AtomicLong();
+        private final AtomicLong probes = new AtomicLong();
         private final AtomicLong inFlight = new AtomicLong();
         private final AtomicLong maxInFlight = new AtomicLong();
         private final long defaultLatencyMs;
@@ -71,6 +73,11 @@ public final class ProviderSimulator implements AutoCloseable {
             return lastCredential;
         }
 
+        /** GET /v1/models calls (health probes) since the last reset. */
+        public long probes() {
+            return probes.get();
+        }
+
         /** Most calls this provider held at the same time since the last reset. */
         public long maxInFlight() {
             return maxInFlight.get();
@@ -82,6 +89,7 @@ public final class ProviderSimulator implements AutoCloseable {
 
         public void reset() {
             calls.set(0);
+            probes.set(0);
             maxInFlight.set(inFlight.get());
             faults = Faults.none(defaultLatencyMs);
         }
@@ -167,7 +175,20 @@ public final class ProviderSimulator implements AutoCloseable {
             return;
         }
         if ("GET".equals(req.method().name()) && "/v1/models".equals(rest)) {
-            later(sim.faults.latencyMs(), () -> send(req.response(), 200, modelsList(sim)));
+            sim.probes.incrementAndGet();
+            Faults f = sim.faults;
+            // an outage takes the whole API down, health probes included; request-level faults do not
+            boolean down = List.of("error", "overloaded", "drop", "hang").contains(f.mode())
+                    && ThreadLocalRandom.current().nextDouble() < f.rate();
+            later(f.latencyMs(), () -> {
+                if (!down) {
+                    send(req.response(), 200, modelsList(sim));
+                } else if ("drop".equals(f.mode())) {
+                    req.connection().close();
+                } else if (!"hang".equals(f.mode())) {
+                    send(req.response(), "overloaded".equals(f.mode()) ? 529 : f.status(), error(sim, "api_error", "down (simulated)"));
+                }
+            });
             return;
         }
         boolean chat = "openai".equals(sim.api) ? "/v1/chat/completions".equals(rest) : "/v1/messages".equals(rest);
