@@ -19,6 +19,6 @@ COPY --from=build /src/target/ai-failover-gateway.jar ./
 COPY routes/ ./routes/
 COPY config/ ./config/
 # gateway.http.port; 8099 is the simulator's fault switch (docker-compose.yml publishes it on the host's loopback)
-EXPOSE 8080
+EXPOSE 8080 9876
 # exec form: java is PID 1 and gets SIGTERM, so in-flight requests finish (camel.main.shutdown-timeout)
 CMD ["java", "-jar", "ai-failover-gateway.jar"]

@@ -27,13 +27,15 @@ public final class TestGateway implements AutoCloseable {
     public final ProviderSimulator upstream;
     public final Main main;
     public final int port;
+    public final int managementPort;
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(5)).build();
 
-    private TestGateway(ProviderSimulator upstream, Main main, int port) {
+    private TestGateway(ProviderSimulator upstream, Main main, int port, int managementPort) {
         this.upstream = upstream;
         this.main = main;
         this.port = port;
+        this.managementPort = managementPort;
     }
 
     public static TestGateway start() {
@@ -45,6 +47,8 @@ public final class TestGateway implements AutoCloseable {
         Map<String, String> props = new HashMap<>();
         int port = AvailablePortFinder.getNextAvailable();
         props.put("gateway.http.port", String.valueOf(port));
+        int managementPort = AvailablePortFinder.getNextAvailable();
+        props.put("camel.management.port", String.valueOf(managementPort));
         props.put("gateway.simulator.mode", "off");
         for (String[] p : new String[][] { { "openai", "openai" }, { "anthropic", "anthropic" }, { "deepseek", "openai" },
                 { "holysheep", "openai" }, { "gemini", "openai" } }) {
@@ -68,7 +72,11 @@ public final class TestGateway implements AutoCloseable {
             upstream.close();
             throw new IllegalStateException("gateway did not start", e);
         }
-        return new TestGateway(upstream, main, port);
+        // the first health probe runs a second after start: wait for it, so no test's faults race with it
+        dev.aigateway.health.ProviderHealth health = main.getCamelContext().getRegistry()
+                .lookupByNameAndType("providerHealth", dev.aigateway.health.ProviderHealth.class);
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> health.results().size() == 5);
+        return new TestGateway(upstream, main, port, managementPort);
     }
 
     public CamelContext context() {
@@ -110,6 +118,11 @@ public final class TestGateway implements AutoCloseable {
 
     public HttpResponse<String> get(String path) {
         return send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).GET().build());
+    }
+
+    /** GET on the management port (/observe/metrics, /observe/health). */
+    public HttpResponse<String> management(String path) {
+        return send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + managementPort + path)).GET().build());
     }
 
     public HttpClient client() {

@@ -14,6 +14,7 @@ import dev.aigateway.chain.AttemptLog;
 import dev.aigateway.chain.LiveChains;
 import dev.aigateway.chain.ProviderCall;
 import dev.aigateway.chain.Secrets;
+import dev.aigateway.metrics.GatewayMetrics;
 import dev.aigateway.provider.Provider;
 import dev.aigateway.provider.Providers;
 
@@ -28,8 +29,11 @@ public class HttpIngress {
     private final Providers providers;
     private final LiveChains chains;
     private final long maxBodyBytes;
+    private final GatewayMetrics metrics;
 
-    public HttpIngress(RequestParser parser, Providers providers, LiveChains chains, long maxBodyBytes) {
+    public HttpIngress(RequestParser parser, Providers providers, LiveChains chains, GatewayMetrics metrics,
+            long maxBodyBytes) {
+        this.metrics = metrics;
         this.parser = parser;
         this.providers = providers;
         this.chains = chains;
@@ -63,6 +67,7 @@ public class HttpIngress {
         AttemptLog log = exchange.getProperty(AttemptLog.PROPERTY, AttemptLog.class);
         ChatRequest request = exchange.getProperty(ProviderCall.REQUEST, ChatRequest.class);
         m.removeHeaders("*");
+        metrics.request("http", request.chain(), outcome(result), log.elapsedMs(), log.upstreamMs());
         if (result instanceof ChatResult r) {
             ObjectNode body = r.completion();
             ObjectNode gateway = body.putObject("gateway");
@@ -94,6 +99,8 @@ public class HttpIngress {
         if (!(caught instanceof GatewayException)) {
             LOG.error("Request failed inside the gateway", caught);
         }
+        ChatRequest req = exchange.getProperty(ProviderCall.REQUEST, ChatRequest.class);
+        metrics.request("http", req == null ? "none" : req.chain(), error.status() >= 500 ? "error" : "rejected", 0, 0);
         Message m = exchange.getMessage();
         m.removeHeaders("*");
         respond(m, error.status(), error.toBody(), exchange.getProperty(AttemptLog.PROPERTY, AttemptLog.class),
@@ -112,6 +119,11 @@ public class HttpIngress {
         m.removeHeaders("*");
         m.setHeader(Exchange.CONTENT_TYPE, "application/json");
         m.setBody(Json.MAPPER.writeValueAsBytes(body));
+    }
+
+    /** The outcome tag of a chain's result, the same for every ingress. */
+    public static String outcome(Object result) {
+        return result instanceof ChatResult ? "ok" : result instanceof ProviderRejection ? "client_error" : "all_failed";
     }
 
     private static void respond(Message m, int status, ObjectNode body, AttemptLog log, ChatRequest request)

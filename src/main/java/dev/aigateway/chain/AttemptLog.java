@@ -45,6 +45,15 @@ public final class AttemptLog {
         return sb.toString();
     }
 
+    /** Time spent waiting on providers, over every attempt. */
+    public long upstreamMs() {
+        long sum = 0;
+        for (Attempt a : attempts) {
+            sum += a.latencyMs();
+        }
+        return sum;
+    }
+
     public long elapsedMs() {
         return (System.nanoTime() - startNanos) / 1_000_000;
     }

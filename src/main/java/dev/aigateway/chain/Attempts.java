@@ -9,6 +9,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import dev.aigateway.api.AllProvidersFailed;
+import dev.aigateway.metrics.GatewayMetrics;
+import dev.aigateway.provider.Providers;
 
 /**
  * Named in the chain routes' {@code onFallback}: records why a provider was left behind, and builds the
@@ -16,6 +18,14 @@ import dev.aigateway.api.AllProvidersFailed;
  */
 public class Attempts {
     private static final Logger LOG = LoggerFactory.getLogger(Attempts.class);
+
+    private final Providers providers;
+    private final GatewayMetrics metrics;
+
+    public Attempts(Providers providers, GatewayMetrics metrics) {
+        this.providers = providers;
+        this.metrics = metrics;
+    }
 
     /** The breaker for {@code provider} fell back: record what happened (error, timeout, breaker open, skipped). */
     public void fellBack(Exchange exchange, String provider) {
@@ -42,9 +52,9 @@ public class Attempts {
                     ? "timeout" : root instanceof ConnectException ? "connection_refused" : "connection_error";
             error = root.getClass().getSimpleName() + (root.getMessage() != null ? ": " + root.getMessage() : "");
         }
-        if (log != null) {
-            log.finish(provider, outcome, status, error);
-        }
+        long latency = log == null ? 0 : log.finish(provider, outcome, status, error);
+        boolean called = !(caught == null || caught instanceof ProviderSkippedException);
+        metrics.attempt(provider, providers.get(provider).settings().model(), outcome, latency, called);
         LOG.debug("Provider {} fell back: {} {}", provider, outcome, error);
     }
 

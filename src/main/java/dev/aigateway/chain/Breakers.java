@@ -8,6 +8,7 @@ import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import dev.aigateway.metrics.GatewayMetrics;
 import dev.aigateway.provider.ProviderSettings;
 
 /**
@@ -17,6 +18,14 @@ import dev.aigateway.provider.ProviderSettings;
 public final class Breakers {
     private static final Logger LOG = LoggerFactory.getLogger(Breakers.class);
     private final CircuitBreakerRegistry registry = CircuitBreakerRegistry.ofDefaults();
+    private final GatewayMetrics metrics;
+
+    public Breakers(GatewayMetrics metrics) {
+        this.metrics = metrics;
+        // resilience4j's own meters: state, calls, failure rate per breaker
+        io.github.resilience4j.micrometer.tagged.TaggedCircuitBreakerMetrics.ofCircuitBreakerRegistry(registry)
+                .bindTo(metrics.registry());
+    }
 
     public CircuitBreaker create(ProviderSettings provider) {
         ProviderSettings.BreakerSettings b = provider.breaker();
@@ -30,6 +39,8 @@ public final class Breakers {
                 .ignoreExceptions(ProviderSkippedException.class)
                 .build();
         CircuitBreaker breaker = registry.circuitBreaker(provider.name(), config);
+        breaker.getEventPublisher().onStateTransition(e -> metrics.breakerTransition(e.getCircuitBreakerName(),
+                e.getStateTransition().getFromState().name(), e.getStateTransition().getToState().name()));
         breaker.getEventPublisher().onStateTransition(e -> LOG.warn("Circuit breaker {}: {} (failure rate {}% of last {} calls)",
                 e.getCircuitBreakerName(), e.getStateTransition(), breaker.getMetrics().getFailureRate(),
                 breaker.getMetrics().getNumberOfBufferedCalls()));

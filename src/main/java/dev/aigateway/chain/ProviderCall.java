@@ -10,6 +10,7 @@ import dev.aigateway.api.ChatRequest;
 import dev.aigateway.api.ChatResult;
 import dev.aigateway.api.ProviderRejection;
 import dev.aigateway.health.ProviderHealth;
+import dev.aigateway.metrics.GatewayMetrics;
 import dev.aigateway.provider.Provider;
 import dev.aigateway.provider.Providers;
 import dev.aigateway.provider.UpstreamError;
@@ -28,9 +29,12 @@ public class ProviderCall {
     private final Cooldowns cooldowns;
     private final long quotaCooldownMs;
     private final ProviderHealth health;
+    private final GatewayMetrics metrics;
 
-    public ProviderCall(Providers providers, Cooldowns cooldowns, ProviderHealth health, long quotaCooldownMs) {
+    public ProviderCall(Providers providers, Cooldowns cooldowns, ProviderHealth health, GatewayMetrics metrics,
+            long quotaCooldownMs) {
         this.health = health;
+        this.metrics = metrics;
         this.providers = providers;
         this.cooldowns = cooldowns;
         this.quotaCooldownMs = quotaCooldownMs;
@@ -69,6 +73,8 @@ public class ProviderCall {
                         "unreadable answer: " + e.getMessage());
             }
             long latency = log.finish(name, "ok", status, null);
+            metrics.attempt(name, provider.settings().model(), "ok", latency, true);
+            metrics.usage(name, provider.settings().model(), result.promptTokens(), result.completionTokens(), result.costUsd());
             m.setBody(withLatency(result, latency));
             return;
         }
@@ -77,7 +83,8 @@ public class ProviderCall {
         String message = "HTTP " + status + (error.message() == null || error.message().isEmpty() ? ""
                 : ": " + Secrets.mask(error.message()));
         if (UpstreamErrors.isClientError(error)) {
-            log.finish(name, "client_error", status, message);
+            metrics.attempt(name, provider.settings().model(), "client_error",
+                    log.finish(name, "client_error", status, message), true);
             m.setBody(new ProviderRejection(name, status, error.type() != null ? error.type() : "invalid_request_error",
                     error.code(), error.param(), Secrets.mask(error.message())));
             return;

@@ -6,7 +6,11 @@ import java.util.Locale;
 import java.util.function.Function;
 
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Vertx;
+import org.apache.camel.component.micrometer.MicrometerConstants;
 import org.apache.camel.CamelConfiguration;
 import org.apache.camel.CamelContext;
 import org.apache.camel.support.service.ServiceSupport;
@@ -22,6 +26,7 @@ import dev.aigateway.chain.LiveChains;
 import dev.aigateway.chain.ProviderCall;
 import dev.aigateway.health.ProviderHealth;
 import dev.aigateway.kafka.KafkaSetup;
+import dev.aigateway.metrics.GatewayMetrics;
 import dev.aigateway.provider.Credential;
 import dev.aigateway.provider.Durations;
 import dev.aigateway.provider.Provider;
@@ -61,9 +66,19 @@ public class GatewayBeans implements CamelConfiguration {
                 + Runtime.version().feature() + ")" : "a pool of " + maxInFlight + " threads (gateway.http.max-in-flight; "
                 + "run on JDK 21+ for virtual threads)");
 
+        // the registry Camel's metrics service (camel.metrics.*) serves at /observe/metrics, or our own when it is off
+        MeterRegistry meterRegistry = context.getRegistry().lookupByNameAndType(MicrometerConstants.METRICS_REGISTRY_NAME,
+                MeterRegistry.class);
+        if (meterRegistry == null) {
+            meterRegistry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+            context.getRegistry().bind(MicrometerConstants.METRICS_REGISTRY_NAME, meterRegistry);
+        }
+        GatewayMetrics metrics = new GatewayMetrics(meterRegistry);
+        context.getRegistry().bind("gatewayMetrics", metrics);
+
         Providers providers = buildProviders(context, property, required);
         Cooldowns cooldowns = new Cooldowns();
-        Breakers breakers = new Breakers();
+        Breakers breakers = new Breakers(metrics);
         for (Provider p : providers.all()) {
             CircuitBreaker breaker = breakers.create(p.settings());
             context.getRegistry().bind(p.name(), CircuitBreaker.class, breaker);
@@ -71,21 +86,22 @@ public class GatewayBeans implements CamelConfiguration {
         context.getRegistry().bind("circuitBreakerRegistry", breakers.registry());
         context.getRegistry().bind("providers", providers);
         context.getRegistry().bind("cooldowns", cooldowns);
-        ProviderHealth health = new ProviderHealth(providers, property.apply("gateway.instance"));
+        ProviderHealth health = new ProviderHealth(providers, metrics, property.apply("gateway.instance"));
         context.getRegistry().bind("providerHealth", health);
+        context.getRegistry().bind("adminStatus", new dev.aigateway.metrics.AdminStatus(providers, health, metrics));
         // camel-http wants the probe timeout in ms; the timer takes the interval as written (30s)
         context.getPropertiesComponent().addOverrideProperty("health.timeout-ms",
                 String.valueOf(Durations.parseMillis(required.apply("health.timeout"))));
-        context.getRegistry().bind("providerCall", new ProviderCall(providers, cooldowns, health,
+        context.getRegistry().bind("providerCall", new ProviderCall(providers, cooldowns, health, metrics,
                 Durations.parseMillis(required.apply("gateway.quota-cooldown"))));
-        context.getRegistry().bind("attempts", new Attempts());
+        context.getRegistry().bind("attempts", new Attempts(providers, metrics));
         LiveChains chains = new LiveChains(context);
         context.getRegistry().bind("chains", chains);
         RequestParser parser = new RequestParser(required.apply("gateway.default-chain"),
                 required.apply("gateway.premium-chain"));
-        context.getRegistry().bind("httpIngress", new HttpIngress(parser, providers, chains,
+        context.getRegistry().bind("httpIngress", new HttpIngress(parser, providers, chains, metrics,
                 Long.parseLong(required.apply("gateway.max-body-bytes"))));
-        KafkaSetup.configure(context, required, property, parser, chains,
+        KafkaSetup.configure(context, required, property, parser, chains, metrics,
                 Boolean.parseBoolean(required.apply("gateway.kafka.enabled")));
     }
 

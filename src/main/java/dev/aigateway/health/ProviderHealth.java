@@ -20,6 +20,7 @@ import org.slf4j.LoggerFactory;
 import dev.aigateway.api.Json;
 import dev.aigateway.chain.ProviderSkippedException;
 import dev.aigateway.chain.Secrets;
+import dev.aigateway.metrics.GatewayMetrics;
 import dev.aigateway.provider.Provider;
 import dev.aigateway.provider.Providers;
 
@@ -53,8 +54,10 @@ public class ProviderHealth {
     private final Providers providers;
     private final String instance;
     private final Map<String, Result> last = new ConcurrentHashMap<>();
+    private final GatewayMetrics metrics;
 
-    public ProviderHealth(Providers providers, String instance) {
+    public ProviderHealth(Providers providers, GatewayMetrics metrics, String instance) {
+        this.metrics = metrics;
         this.providers = providers;
         this.instance = instance == null || instance.isBlank() ? hostName() : instance;
     }
@@ -130,6 +133,9 @@ public class ProviderHealth {
         });
         Result old = previous[0];
         boolean newer = old == null || !r.timestamp().isBefore(old.timestamp());
+        if (newer) {
+            metrics.health(r.provider(), r.healthy(), r.latencyMs());
+        }
         if (newer && (old == null ? !r.healthy() : old.healthy() != r.healthy())) {
             if (r.healthy()) {
                 LOG.info("Provider {} passed its health probe ({}): back in the chains", r.provider(), r.instance());

@@ -19,6 +19,7 @@ import dev.aigateway.api.Attempt;
 import dev.aigateway.api.ChatRequest;
 import dev.aigateway.api.ChatResult;
 import dev.aigateway.api.GatewayException;
+import dev.aigateway.api.HttpIngress;
 import dev.aigateway.api.Json;
 import dev.aigateway.api.ProviderRejection;
 import dev.aigateway.api.RequestParser;
@@ -26,6 +27,7 @@ import dev.aigateway.chain.AttemptLog;
 import dev.aigateway.chain.LiveChains;
 import dev.aigateway.chain.ProviderCall;
 import dev.aigateway.chain.Secrets;
+import dev.aigateway.metrics.GatewayMetrics;
 
 /**
  * The Kafka side of the gateway, named by routes/kafka-ingress.yaml: turns a request record into a
@@ -50,9 +52,11 @@ public class KafkaIngress {
     private final Pattern replyTopicPattern;
     private final long maxRecordBytes;
     private final java.util.function.Predicate<String> topicExists;
+    private final GatewayMetrics metrics;
 
-    public KafkaIngress(RequestParser parser, LiveChains chains, String replyTopic, String replyTopicPattern,
-            long maxRecordBytes, java.util.function.Predicate<String> topicExists) {
+    public KafkaIngress(RequestParser parser, LiveChains chains, GatewayMetrics metrics, String replyTopic,
+            String replyTopicPattern, long maxRecordBytes, java.util.function.Predicate<String> topicExists) {
+        this.metrics = metrics;
         this.topicExists = topicExists;
         this.parser = parser;
         this.chains = chains;
@@ -114,6 +118,7 @@ public class KafkaIngress {
         AttemptLog log = exchange.getProperty(AttemptLog.PROPERTY, AttemptLog.class);
         ObjectNode reply = Json.object().put("request_id", request.requestId()).put("session_id", request.sessionId())
                 .put("chain", request.chain());
+        metrics.request("kafka", request.chain(), HttpIngress.outcome(result), log.elapsedMs(), log.upstreamMs());
         if (result instanceof ChatResult r) {
             JsonNode choice = r.completion().path("choices").path(0);
             reply.put("success", true).put("content", choice.path("message").path("content").asText(null))
@@ -147,6 +152,8 @@ public class KafkaIngress {
         Object offset = source == null ? null : source.offset();
         String reason = why == null ? "unknown" : Secrets.mask(why.getMessage());
         LOG.warn("Request record {}-{}@{} sent to the dead-letter topic: {}", topic, partition, offset, reason);
+        metrics.deadLetter(why instanceof GatewayException g ? g.code() : "internal_error");
+        metrics.request("kafka", "none", "rejected", 0, 0);
         byte[] original = exchange.getProperty(ORIGINAL, byte[].class);
         m.removeHeaders("*");
         m.setHeader("dlq-reason", reason);

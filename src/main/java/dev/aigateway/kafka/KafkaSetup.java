@@ -22,6 +22,7 @@ import org.slf4j.LoggerFactory;
 import dev.aigateway.api.RequestParser;
 import dev.aigateway.chain.LiveChains;
 import dev.aigateway.config.VirtualThreads;
+import dev.aigateway.metrics.GatewayMetrics;
 
 /**
  * Prepares the Kafka ingress: the broker (KAFKA_BROKERS, or the embedded one when none is set), the
@@ -35,7 +36,7 @@ public final class KafkaSetup {
 
     /** With {@code enabled} false the Kafka routes stay stopped: no broker is started or contacted. */
     public static void configure(CamelContext context, Function<String, String> required,
-            Function<String, String> property, RequestParser parser, LiveChains chains, boolean enabled)
+            Function<String, String> property, RequestParser parser, LiveChains chains, GatewayMetrics metrics, boolean enabled)
             throws Exception {
         if (enabled) {
             prepareBroker(context, required, property);
@@ -43,7 +44,7 @@ public final class KafkaSetup {
             // the stopped Kafka routes are still initialised, and camel-kafka insists on a broker list
             context.getPropertiesComponent().addOverrideProperty("kafka.brokers", "kafka-disabled.invalid:9092");
         }
-        bindBeans(context, required, parser, chains, Integer.parseInt(required.apply("gateway.kafka.max-in-flight")));
+        bindBeans(context, required, parser, chains, metrics, Integer.parseInt(required.apply("gateway.kafka.max-in-flight")));
     }
 
     /** The broker (KAFKA_BROKERS, or the embedded one) and the gateway's topics. */
@@ -73,7 +74,7 @@ public final class KafkaSetup {
     }
 
     private static void bindBeans(CamelContext context, Function<String, String> required, RequestParser parser,
-            LiveChains chains, int maxInFlight) throws Exception {
+            LiveChains chains, GatewayMetrics metrics, int maxInFlight) throws Exception {
         int consumers = Integer.parseInt(required.apply("gateway.kafka.consumers"));
         // every instance reads the whole health topic: a group of its own
         context.getPropertiesComponent().addOverrideProperty("gateway.kafka.health-group-id",
@@ -88,7 +89,7 @@ public final class KafkaSetup {
                 "direct:kafka-request"));
         KnownTopics topics = new KnownTopics(context.resolvePropertyPlaceholders("{{kafka.brokers}}"),
                 Integer.parseInt(required.apply("gateway.kafka.partitions")));
-        context.getRegistry().bind("kafkaIngress", new KafkaIngress(parser, chains,
+        context.getRegistry().bind("kafkaIngress", new KafkaIngress(parser, chains, metrics,
                 required.apply("gateway.kafka.reply-topic"), required.apply("gateway.kafka.reply-topic-pattern"),
                 Long.parseLong(required.apply("gateway.kafka.max-record-bytes")), topics));
         context.addService(new ServiceSupport() {

@@ -45,6 +45,7 @@ class EnvironmentOverrideTest {
             pb.environment().put("PROVIDER_OPENAI_MODEL", "model-from-env");
             pb.environment().put("PROVIDER_ANTHROPIC_BASE_URL", upstream.baseUrl("anthropic"));
             pb.environment().put("CAMEL_MAIN_ROUTES_RELOAD_ENABLED", "false");
+            pb.environment().put("GATEWAY_KAFKA_ENABLED", "false"); // HTTP only: no embedded broker in the repo dir
             pb.environment().put("OPENAI_API_KEY", OPENAI_KEY);
             pb.environment().put("ANTHROPIC_API_KEY", ANTHROPIC_KEY);
             Process gateway = pb.start();

@@ -1,0 +1,93 @@
+package dev.aigateway.metrics;
+
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+
+/**
+ * The gateway's own meters (Prometheus names in the README): requests by ingress/chain/outcome, every
+ * provider attempt with its latency percentiles, fallbacks, tokens, cost, breaker transitions, health.
+ * Tags are bounded: provider and model come from the configuration, never from a request.
+ */
+public final class GatewayMetrics {
+    private static final double[] PERCENTILES = { 0.5, 0.95, 0.99 };
+
+    private final MeterRegistry registry;
+    private final Map<String, AtomicInteger> healthy = new ConcurrentHashMap<>();
+
+    public GatewayMetrics(MeterRegistry registry) {
+        this.registry = registry;
+    }
+
+    public MeterRegistry registry() {
+        return registry;
+    }
+
+    /** A request finished: its outcome, and the time the gateway itself added (total minus upstream). */
+    public void request(String ingress, String chain, String outcome, long totalMs, long upstreamMs) {
+        Counter.builder("gateway.requests").description("Requests by ingress, chain and outcome")
+                .tags("ingress", ingress, "chain", chain, "outcome", outcome).register(registry).increment();
+        Timer.builder("gateway.request.latency").description("Total time of a request in the gateway")
+                .tags("ingress", ingress).publishPercentiles(PERCENTILES).register(registry)
+                .record(totalMs, TimeUnit.MILLISECONDS);
+        Timer.builder("gateway.overhead").description("Time spent in the gateway: total minus the answering call")
+                .tags("ingress", ingress).publishPercentiles(PERCENTILES).register(registry)
+                .record(Math.max(0, totalMs - upstreamMs), TimeUnit.MILLISECONDS);
+    }
+
+    /** One provider attempt; a failed or skipped one is also a fallback. */
+    public void attempt(String provider, String model, String outcome, long latencyMs, boolean called) {
+        if (called) {
+            upstream(provider, model).record(latencyMs, TimeUnit.MILLISECONDS);
+        }
+        Counter.builder("gateway.attempts").description("Provider attempts by outcome")
+                .tags("provider", provider, "outcome", outcome).register(registry).increment();
+        if (!"ok".equals(outcome) && !"client_error".equals(outcome)) {
+            Counter.builder("gateway.fallbacks").description("Times a provider was left for the next one")
+                    .tags("provider", provider, "reason", outcome).register(registry).increment();
+        }
+    }
+
+    public void usage(String provider, String model, long promptTokens, long completionTokens, double costUsd) {
+        Counter.builder("gateway.tokens").tags("provider", provider, "model", model, "direction", "in")
+                .register(registry).increment(promptTokens);
+        Counter.builder("gateway.tokens").tags("provider", provider, "model", model, "direction", "out")
+                .register(registry).increment(completionTokens);
+        Counter.builder("gateway.cost.usd").description("Spend by provider and model")
+                .tags("provider", provider, "model", model).register(registry).increment(costUsd);
+    }
+
+    public void breakerTransition(String provider, String from, String to) {
+        Counter.builder("gateway.breaker.transitions").tags("provider", provider, "from", from, "to", to)
+                .register(registry).increment();
+    }
+
+    public void health(String provider, boolean isHealthy, long probeMs) {
+        healthy.computeIfAbsent(provider, p -> {
+            AtomicInteger value = new AtomicInteger();
+            Gauge.builder("gateway.provider.healthy", value, AtomicInteger::get)
+                    .description("1 when the provider's last health probe succeeded").tag("provider", p).register(registry);
+            return value;
+        }).set(isHealthy ? 1 : 0);
+        Timer.builder("gateway.health.probe").tags("provider", provider).register(registry)
+                .record(Duration.ofMillis(probeMs));
+    }
+
+    public void deadLetter(String code) {
+        Counter.builder("gateway.kafka.dead.letters").tag("code", code).register(registry).increment();
+    }
+
+    /** The upstream latency timer of a provider (the status endpoint reads its percentiles). */
+    public Timer upstream(String provider, String model) {
+        return Timer.builder("gateway.upstream.latency").description("Provider call latency")
+                .tags("provider", provider, "model", model).publishPercentiles(PERCENTILES)
+                .publishPercentileHistogram().register(registry);
+    }
+}
