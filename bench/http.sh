@@ -15,7 +15,7 @@ command -v wrk >/dev/null || { echo "wrk missing: apt-get install -y wrk"; exit 
 [ -f target/ai-failover-gateway.jar ] || mvn -q -B package -DskipTests
 
 log=$(mktemp)
-GATEWAY_HTTP_PORT=$PORT GATEWAY_SIMULATOR_PORT=$SIM GATEWAY_SIMULATOR_MODE=on GATEWAY_SIMULATOR_LATENCY=0ms \
+GATEWAY_HTTP_PORT=$PORT GATEWAY_SIMULATOR_PORT=$SIM GATEWAY_SIMULATOR_MODE=on GATEWAY_SIMULATOR_LATENCY=0ms GATEWAY_KAFKA_ENABLED=false \
   CAMEL_MAIN_ROUTES_RELOAD_ENABLED=false java -Xmx512m -jar target/ai-failover-gateway.jar > "$log" 2>&1 &
 gw=$!
 trap 'kill $gw 2>/dev/null; wait $gw 2>/dev/null || true' EXIT
