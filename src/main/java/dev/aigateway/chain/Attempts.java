@@ -5,10 +5,14 @@ import java.net.SocketTimeoutException;
 
 import org.apache.camel.Exchange;
 import org.apache.camel.ExchangePropertyKey;
+import org.apache.camel.ProducerTemplate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.List;
+
 import dev.aigateway.api.AllProvidersFailed;
+import dev.aigateway.api.Attempt;
 import dev.aigateway.metrics.GatewayMetrics;
 import dev.aigateway.provider.Providers;
 
@@ -19,12 +23,19 @@ import dev.aigateway.provider.Providers;
 public class Attempts {
     private static final Logger LOG = LoggerFactory.getLogger(Attempts.class);
 
+    /** Set on a request while a provider skipped as unhealthy is tried last (health.mode=try-last). */
+    public static final String HEALTH_BYPASS = "gatewayHealthBypass";
+
     private final Providers providers;
     private final GatewayMetrics metrics;
+    private final boolean tryUnhealthyLast;
+    private final ProducerTemplate template;
 
-    public Attempts(Providers providers, GatewayMetrics metrics) {
+    public Attempts(Providers providers, GatewayMetrics metrics, boolean tryUnhealthyLast, ProducerTemplate template) {
+        this.template = template;
         this.providers = providers;
         this.metrics = metrics;
+        this.tryUnhealthyLast = tryUnhealthyLast;
     }
 
     /** The breaker for {@code provider} fell back: record what happened (error, timeout, breaker open, skipped). */
@@ -61,10 +72,35 @@ public class Attempts {
     /** The last fallback of a chain: the body becomes the 503 result listing every provider tried. */
     public void allFailed(Exchange exchange) {
         AttemptLog log = exchange.getProperty(AttemptLog.PROPERTY, AttemptLog.class);
+        if (tryUnhealthyLast && log != null && tryUnhealthy(exchange, log)) {
+            return;
+        }
         String chain = exchange.getProperty(LiveChains.CHAIN, "?", String.class);
         AllProvidersFailed failed = new AllProvidersFailed(chain, log == null ? java.util.List.of() : log.attempts());
         LOG.warn("{}", failed.summary());
         exchange.getMessage().setBody(failed);
+    }
+
+    /**
+     * health.mode=try-last: the providers skipped as unhealthy get one more chance, in chain order, before
+     * the request fails. These calls go straight to the provider route, outside its breaker.
+     */
+    private boolean tryUnhealthy(Exchange exchange, AttemptLog log) {
+        List<String> skipped = log.attempts().stream().filter(a -> "unhealthy".equals(a.outcome()))
+                .map(Attempt::provider).toList();
+        for (String provider : skipped) {
+            Exchange attempt = exchange.copy();
+            attempt.setProperty(HEALTH_BYPASS, true);
+            attempt.setException(null);
+            template.send("direct:provider-" + provider, attempt);
+            if (attempt.getException() == null) {
+                exchange.getMessage().setBody(attempt.getMessage().getBody());
+                return true;
+            }
+            exchange.setProperty(ExchangePropertyKey.EXCEPTION_CAUGHT, attempt.getException());
+            fellBack(exchange, provider);
+        }
+        return false;
     }
 
     private static Throwable rootCause(Throwable t) {

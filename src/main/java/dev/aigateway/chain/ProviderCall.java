@@ -43,7 +43,9 @@ public class ProviderCall {
     public void prepare(Exchange exchange, String name) throws IOException {
         Provider provider = providers.get(name);
         cooldowns.check(name);
-        health.check(name);
+        if (!exchange.getProperty(Attempts.HEALTH_BYPASS, false, Boolean.class)) {
+            health.check(name);
+        }
         ChatRequest request = exchange.getProperty(REQUEST, ChatRequest.class);
         Message m = exchange.getMessage();
         // nothing from the client (its Authorization above all) may reach the provider

@@ -94,7 +94,12 @@ public class GatewayBeans implements CamelConfiguration {
                 String.valueOf(Durations.parseMillis(required.apply("health.timeout"))));
         context.getRegistry().bind("providerCall", new ProviderCall(providers, cooldowns, health, metrics,
                 Durations.parseMillis(required.apply("gateway.quota-cooldown"))));
-        context.getRegistry().bind("attempts", new Attempts(providers, metrics));
+        String healthMode = required.apply("health.mode");
+        if (!List.of("skip", "try-last").contains(healthMode)) {
+            throw new IllegalStateException("health.mode must be skip or try-last; got " + healthMode);
+        }
+        context.getRegistry().bind("attempts", new Attempts(providers, metrics, "try-last".equals(healthMode),
+                context.createProducerTemplate()));
         LiveChains chains = new LiveChains(context);
         context.getRegistry().bind("chains", chains);
         RequestParser parser = new RequestParser(required.apply("gateway.default-chain"),

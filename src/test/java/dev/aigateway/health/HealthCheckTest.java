@@ -30,6 +30,43 @@ class HealthCheckTest {
     }
 
     @Test
+    void tryLastGivesAnUnhealthyProviderOneMoreChanceBeforeFailing() throws Exception {
+        try (TestGateway tryLast = TestGateway.start(Map.of("health.mode", "try-last"))) {
+            markUnhealthy(tryLast, "openai"); // as another instance's probe would
+            tryLast.sim("anthropic").faults(Faults.of("error"));
+            tryLast.sim("deepseek").faults(Faults.of("error"));
+            HttpResponse<String> r = tryLast.chat(TestGateway.request("last resort"));
+            assertEquals(200, r.statusCode(), r.body());
+            assertEquals("openai", r.headers().firstValue("x-gateway-provider").orElseThrow());
+            assertEquals("openai,anthropic,deepseek,openai", r.headers().firstValue("x-gateway-attempts").orElseThrow());
+            assertEquals("unhealthy", TestGateway.json(r).at("/gateway/attempts/0/outcome").asText());
+            assertEquals(1, tryLast.sim("openai").calls());
+        }
+        // the default mode, skip, fails instead (probes every hour here: nothing overrides the mark)
+        try (TestGateway skip = TestGateway.start()) {
+            markUnhealthy(skip, "openai");
+            skip.sim("anthropic").faults(Faults.of("error"));
+            skip.sim("deepseek").faults(Faults.of("error"));
+            HttpResponse<String> r = skip.chat(TestGateway.request("skip mode"));
+            assertEquals(503, r.statusCode());
+            assertEquals(0, skip.sim("openai").calls());
+        }
+    }
+
+    private static void markUnhealthy(TestGateway g, String provider) throws Exception {
+        observe(g, provider, false);
+    }
+
+    /** Feeds a health record through the same entry the health topic's listener uses. */
+    private static void observe(TestGateway g, String provider, boolean healthy) throws Exception {
+        var exchange = new org.apache.camel.support.DefaultExchange(g.context());
+        exchange.getMessage().setBody(("{\"provider\":\"" + provider + "\",\"healthy\":" + healthy
+                + ",\"latency_ms\":1,\"status\":" + (healthy ? 200 : 0) + ",\"error\":null,\"timestamp\":\""
+                + java.time.Instant.now() + "\",\"instance\":\"other\"}").getBytes());
+        g.context().getRegistry().lookupByNameAndType("providerHealth", ProviderHealth.class).observed(exchange);
+    }
+
+    @Test
     void deadProviderIsSkippedUntilItsProbeSucceedsAgain() {
         gw.reset();
         gw.sim("openai").faults(Faults.of("drop")); // the whole API is gone, models list included
