@@ -83,7 +83,9 @@ public class ProviderHealth {
         Message m = exchange.getMessage();
         m.removeHeaders("*");
         m.setHeader(Exchange.HTTP_METHOD, HttpMethods.GET);
-        m.setHeader(Exchange.HTTP_URI, p.baseUrl() + p.adapter().modelsPath());
+        // provider.<name>.health-path overrides the API's models list, for vendors without a cheap one
+        String path = p.settings().healthPath() != null ? p.settings().healthPath() : p.adapter().modelsPath();
+        m.setHeader(Exchange.HTTP_URI, p.baseUrl() + path);
         p.adapter().headers(p.credential().value()).forEach(m::setHeader);
         m.setBody(null);
         exchange.setProperty(PROVIDER, name);

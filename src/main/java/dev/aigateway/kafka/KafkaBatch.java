@@ -31,7 +31,11 @@ public class KafkaBatch {
     private final ExecutorService workers;
     private final String recordRoute;
 
-    public KafkaBatch(ProducerTemplate template, ExecutorService workers, String recordRoute) {
+    private final java.util.concurrent.atomic.AtomicInteger inFlight;
+
+    public KafkaBatch(ProducerTemplate template, ExecutorService workers, String recordRoute,
+            java.util.concurrent.atomic.AtomicInteger inFlight) {
+        this.inFlight = inFlight;
         this.template = template;
         this.workers = workers;
         this.recordRoute = recordRoute;
@@ -49,7 +53,14 @@ public class KafkaBatch {
         CompletableFuture<?>[] running = new CompletableFuture<?>[records.size()];
         for (int i = 0; i < running.length; i++) {
             Exchange record = records.get(i);
-            running[i] = CompletableFuture.runAsync(() -> template.send(recordRoute, record), workers);
+            inFlight.incrementAndGet();
+            running[i] = CompletableFuture.runAsync(() -> {
+                try {
+                    template.send(recordRoute, record);
+                } finally {
+                    inFlight.decrementAndGet();
+                }
+            }, workers);
         }
         CompletableFuture.allOf(running).join();
     }

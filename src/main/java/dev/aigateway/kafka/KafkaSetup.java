@@ -86,7 +86,7 @@ public final class KafkaSetup {
         ExecutorService workers = VirtualThreads.available() ? VirtualThreads.newPerTaskExecutor()
                 : Executors.newFixedThreadPool(Math.min(maxInFlight, 2048));
         context.getRegistry().bind("kafkaBatch", new KafkaBatch(context.createProducerTemplate(), workers,
-                "direct:kafka-request"));
+                "direct:kafka-request", metrics.kafkaInFlight()));
         KnownTopics topics = new KnownTopics(context.resolvePropertyPlaceholders("{{kafka.brokers}}"),
                 Integer.parseInt(required.apply("gateway.kafka.partitions")));
         context.getRegistry().bind("kafkaIngress", new KafkaIngress(parser, chains, metrics,

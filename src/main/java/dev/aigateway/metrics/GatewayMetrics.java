@@ -80,6 +80,14 @@ public final class GatewayMetrics {
                 .record(Duration.ofMillis(probeMs));
     }
 
+    /** A gauge of the Kafka requests being processed right now; the caller counts. */
+    public AtomicInteger kafkaInFlight() {
+        AtomicInteger value = new AtomicInteger();
+        Gauge.builder("gateway.kafka.in.flight", value, AtomicInteger::get)
+                .description("Kafka requests being processed now").register(registry);
+        return value;
+    }
+
     public void deadLetter(String code) {
         Counter.builder("gateway.kafka.dead.letters").tag("code", code).register(registry).increment();
     }

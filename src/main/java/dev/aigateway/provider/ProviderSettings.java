@@ -9,7 +9,7 @@ import java.util.function.Function;
  */
 public record ProviderSettings(String name, String api, String baseUrl, String model, int maxTokens,
         double inputPricePerMTok, double outputPricePerMTok, long timeoutMs, String apiKeyEnv, String apiKeyFile,
-        BreakerSettings breaker) {
+        String healthPath, BreakerSettings breaker) {
 
     /** Sliding-window failure-rate breaker, per provider; unset keys fall back to {@code breaker.*}. */
     public record BreakerSettings(float failureRateThreshold, int slidingWindowSize, int minimumNumberOfCalls,
@@ -38,6 +38,7 @@ public record ProviderSettings(String name, String api, String baseUrl, String m
                 Double.parseDouble(required.apply("output-price-per-mtok")),
                 Durations.parseMillis(required.apply("timeout")),
                 optional(property, p + "api-key-env"), optional(property, p + "api-key-file"),
+                optional(property, p + "health-path"),
                 new BreakerSettings(Float.parseFloat(breakerKey.apply("failure-rate-threshold")),
                         Integer.parseInt(breakerKey.apply("sliding-window-size")),
                         Integer.parseInt(breakerKey.apply("minimum-number-of-calls")),

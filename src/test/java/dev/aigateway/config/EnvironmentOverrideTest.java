@@ -46,6 +46,7 @@ class EnvironmentOverrideTest {
             pb.environment().put("PROVIDER_ANTHROPIC_BASE_URL", upstream.baseUrl("anthropic"));
             pb.environment().put("CAMEL_MAIN_ROUTES_RELOAD_ENABLED", "false");
             pb.environment().put("GATEWAY_KAFKA_ENABLED", "false"); // HTTP only: no embedded broker in the repo dir
+            pb.environment().put("CAMEL_MANAGEMENT_PORT", String.valueOf(AvailablePortFinder.getNextAvailable()));
             pb.environment().put("OPENAI_API_KEY", OPENAI_KEY);
             pb.environment().put("ANTHROPIC_API_KEY", ANTHROPIC_KEY);
             Process gateway = pb.start();
@@ -58,6 +59,10 @@ class EnvironmentOverrideTest {
                 for (long deadline = System.currentTimeMillis() + 60_000; r == null && System.currentTimeMillis() < deadline;) {
                     try {
                         r = http.send(request, HttpResponse.BodyHandlers.ofString());
+                        if (r.statusCode() == 404) {
+                            r = null; // the server listens a moment before its routes are in place
+                            Thread.sleep(200);
+                        }
                     } catch (java.io.IOException notYetUp) {
                         assertTrue(gateway.isAlive(), () -> "gateway exited: " + read(log));
                         Thread.sleep(200);

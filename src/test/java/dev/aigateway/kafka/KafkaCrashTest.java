@@ -75,6 +75,7 @@ class KafkaCrashTest {
         Map<String, String> env = pb.environment();
         env.put("KAFKA_BROKERS", kafka.brokers());
         env.put("GATEWAY_HTTP_PORT", String.valueOf(AvailablePortFinder.getNextAvailable()));
+        env.put("CAMEL_MANAGEMENT_PORT", String.valueOf(AvailablePortFinder.getNextAvailable()));
         env.put("GATEWAY_SIMULATOR_MODE", "off");
         env.put("GATEWAY_KAFKA_SESSION_TIMEOUT_MS", "6000");
         env.put("GATEWAY_KAFKA_BATCH_INTERVAL_MS", "20");

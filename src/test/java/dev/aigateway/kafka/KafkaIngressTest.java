@@ -72,6 +72,9 @@ class KafkaIngressTest {
         assertTrue(r.has("latency_ms"));
         assertEquals(1, r.path("attempts").size());
         assertEquals("ok", r.at("/attempts/0/outcome").asText());
+        String metrics = gw.management("/observe/metrics").body();
+        assertTrue(metrics.contains("gateway_kafka_in_flight "), "Kafka in-flight gauge");
+        assertTrue(metrics.contains("gateway_requests_total{chain=\"default\",ingress=\"kafka\",outcome=\"ok\"}"));
     }
 
     @Test
@@ -154,6 +157,7 @@ class KafkaIngressTest {
         assertEquals("invalid_request", failure.at("/error/code").asText());
         assertEquals("still alive", json(only(replies, good)).path("content").asText().replaceAll(".*answering: ", ""));
         assertEquals(1, gw.sim("openai").calls(), "bad records never reach a provider");
+        assertTrue(gw.management("/observe/metrics").body().contains("gateway_kafka_dead_letters_total{code=\"invalid_json\"}"));
     }
 
     @Test
