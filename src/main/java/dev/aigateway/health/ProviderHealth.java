@@ -33,6 +33,12 @@ public class ProviderHealth {
     private static final Logger LOG = LoggerFactory.getLogger(ProviderHealth.class);
     private static final String PROVIDER = "gatewayProbedProvider";
     private static final String STARTED = "gatewayProbeStarted";
+    /** provider.&lt;name&gt;.health-path value that probes with a 1-token completion instead of a GET. */
+    public static final String COMPLETION = "completion";
+    private static final dev.aigateway.api.ChatRequest PING = new dev.aigateway.api.ChatRequest(
+            (com.fasterxml.jackson.databind.node.ObjectNode) Json.object().put("max_tokens", 1)
+                    .set("messages", Json.MAPPER.createArrayNode().add(Json.object().put("role", "user").put("content", "ping"))),
+            "health", "health-probe", null);
 
     /** The last probe of a provider, by whichever instance made it. */
     public record Result(String provider, boolean healthy, long latencyMs, int status, String error, Instant timestamp,
@@ -77,17 +83,25 @@ public class ProviderHealth {
     }
 
     /** Prepares the probe request: the models list, with the provider's own credentials. */
-    public void prepareProbe(Exchange exchange) {
+    public void prepareProbe(Exchange exchange) throws java.io.IOException {
         String name = exchange.getMessage().getBody(String.class);
         Provider p = providers.get(name);
         Message m = exchange.getMessage();
         m.removeHeaders("*");
         m.setHeader(Exchange.HTTP_METHOD, HttpMethods.GET);
-        // provider.<name>.health-path overrides the API's models list, for vendors without a cheap one
-        String path = p.settings().healthPath() != null ? p.settings().healthPath() : p.adapter().modelsPath();
-        m.setHeader(Exchange.HTTP_URI, p.baseUrl() + path);
         p.adapter().headers(p.credential().value()).forEach(m::setHeader);
-        m.setBody(null);
+        if (COMPLETION.equals(p.settings().healthPath())) {
+            // a 1-token completion: for vendors without a models list (costs a token per probe)
+            m.setHeader(Exchange.HTTP_METHOD, HttpMethods.POST);
+            m.setHeader(Exchange.HTTP_URI, p.chatUrl());
+            m.setHeader(Exchange.CONTENT_TYPE, "application/json");
+            m.setBody(p.adapter().buildRequest(PING, p.settings()));
+        } else {
+            // provider.<name>.health-path: another path below the base URL instead of the models list
+            String path = p.settings().healthPath() != null ? p.settings().healthPath() : p.adapter().modelsPath();
+            m.setHeader(Exchange.HTTP_URI, p.baseUrl() + path);
+            m.setBody(null);
+        }
         exchange.setProperty(PROVIDER, name);
         exchange.setProperty(STARTED, System.nanoTime());
     }

@@ -53,6 +53,16 @@ class HealthCheckTest {
         }
     }
 
+    @Test
+    void aProviderWithoutAModelsListIsProbedWithAOneTokenCompletion() {
+        try (TestGateway g = TestGateway.start(Map.of("provider.deepseek.health-path", "completion"))) {
+            // TestGateway waited for the first probe of every provider
+            assertEquals(0, g.sim("deepseek").probes(), "no GET of the models list");
+            assertTrue(g.sim("deepseek").calls() >= 1, "a completion was the probe");
+            assertTrue(g.sim("openai").probes() >= 1, "the others still GET their models list");
+        }
+    }
+
     private static void markUnhealthy(TestGateway g, String provider) throws Exception {
         observe(g, provider, false);
     }
