@@ -22,9 +22,8 @@ public final class Breakers {
 
     public Breakers(GatewayMetrics metrics) {
         this.metrics = metrics;
-        // resilience4j's own meters: state, calls, failure rate per breaker
-        io.github.resilience4j.micrometer.tagged.TaggedCircuitBreakerMetrics.ofCircuitBreakerRegistry(registry)
-                .bindTo(metrics.registry());
+        // resilience4j's own meters (state, calls, failure rate) come from camel-resilience4j-micrometer, which
+        // binds the CircuitBreakerRegistry it finds in Camel's registry: this one (GatewayBeans binds it)
     }
 
     public CircuitBreaker create(ProviderSettings provider) {
