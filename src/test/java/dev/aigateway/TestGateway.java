@@ -13,6 +13,10 @@ import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import org.apache.camel.CamelContext;
 import org.apache.camel.main.Main;
 import org.apache.camel.test.AvailablePortFinder;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.BeforeEachCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
 import dev.aigateway.api.Json;
 import dev.aigateway.chain.Cooldowns;
@@ -23,31 +27,59 @@ import dev.aigateway.simulator.ProviderSimulator;
  * HTTP upstream: a {@link ProviderSimulator} on a free port serving openai, anthropic and deepseek,
  * whose faults each test switches. Only ports, base URLs and breaker sizes are overridden.
  */
-public final class TestGateway implements AutoCloseable {
-    public final ProviderSimulator upstream;
-    public final Main main;
-    public final int port;
-    public final int managementPort;
+public final class TestGateway implements AutoCloseable, BeforeAllCallback, BeforeEachCallback, AfterAllCallback {
+    public ProviderSimulator upstream;
+    public Main main;
+    public int port;
+    public int managementPort;
+    private final Map<String, String> settings;
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(5)).build();
 
-    private TestGateway(ProviderSimulator upstream, Main main, int port, int managementPort) {
-        this.upstream = upstream;
-        this.main = main;
-        this.port = port;
-        this.managementPort = managementPort;
+    private TestGateway(Map<String, String> settings) {
+        this.settings = settings;
+    }
+
+    /**
+     * One gateway for a test class: {@code @RegisterExtension static final TestGateway gw = TestGateway.perClass(...)}
+     * starts it before the class's tests, resets it before each test and stops it after the last.
+     */
+    public static TestGateway perClass(Map<String, String> extra) {
+        return new TestGateway(extra);
     }
 
     public static TestGateway start() {
         return start(Map.of());
     }
 
+    /** A gateway started now, for a test that needs one of its own (close it with try-with-resources). */
     public static TestGateway start(Map<String, String> extra) {
-        ProviderSimulator upstream = new ProviderSimulator("127.0.0.1").start(0);
+        TestGateway gw = new TestGateway(extra);
+        gw.startNow();
+        return gw;
+    }
+
+    @Override
+    public void beforeAll(ExtensionContext context) {
+        startNow();
+    }
+
+    @Override
+    public void beforeEach(ExtensionContext context) {
+        reset();
+    }
+
+    @Override
+    public void afterAll(ExtensionContext context) {
+        close();
+    }
+
+    private void startNow() {
+        upstream = new ProviderSimulator("127.0.0.1").start(0);
         Map<String, String> props = new HashMap<>();
-        int port = AvailablePortFinder.getNextAvailable();
+        port = AvailablePortFinder.getNextAvailable();
         props.put("gateway.http.port", String.valueOf(port));
-        int managementPort = AvailablePortFinder.getNextAvailable();
+        managementPort = AvailablePortFinder.getNextAvailable();
         props.put("camel.management.port", String.valueOf(managementPort));
         props.put("gateway.simulator.mode", "off");
         for (String[] p : new String[][] { { "openai", "openai" }, { "anthropic", "anthropic" }, { "deepseek", "openai" },
@@ -64,8 +96,8 @@ public final class TestGateway implements AutoCloseable {
         props.put("camel.main.routes-reload-enabled", "false");
         props.put("health.interval", "1h"); // one probe at start; HealthCheckTest probes often
         props.put("gateway.kafka.enabled", "false"); // KafkaTestSupport turns it on with its own broker
-        props.putAll(extra);
-        Main main = GatewayApplication.newMain(props);
+        props.putAll(settings);
+        main = GatewayApplication.newMain(props);
         try {
             main.start();
         } catch (Exception e) {
@@ -76,7 +108,6 @@ public final class TestGateway implements AutoCloseable {
         dev.aigateway.health.ProviderHealth health = main.getCamelContext().getRegistry()
                 .lookupByNameAndType("providerHealth", dev.aigateway.health.ProviderHealth.class);
         org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> health.results().size() == 5);
-        return new TestGateway(upstream, main, port, managementPort);
     }
 
     public CamelContext context() {

@@ -7,34 +7,18 @@ import java.net.http.HttpResponse;
 import java.util.Map;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import dev.aigateway.TestGateway;
 
 /** Bad input never reaches a provider and never yields a 500: each case gets its 4xx and an OpenAI-style error. */
 class BadInputTest {
-    static TestGateway gw;
-
-    @BeforeAll
-    static void start() {
-        gw = TestGateway.start(Map.of("gateway.max-body-bytes", "20000"));
-    }
-
-    @AfterAll
-    static void stop() {
-        gw.close();
-    }
-
-    @BeforeEach
-    void reset() {
-        gw.reset();
-    }
+    @RegisterExtension
+    static final TestGateway gw = TestGateway.perClass(Map.of("gateway.max-body-bytes", "20000"));
 
     @AfterEach
     void noProviderWasCalled() {

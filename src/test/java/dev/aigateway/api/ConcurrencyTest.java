@@ -14,9 +14,8 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.condition.EnabledForJreRange;
 import org.junit.jupiter.api.condition.JRE;
 
@@ -30,23 +29,13 @@ import dev.aigateway.simulator.Faults;
  */
 class ConcurrencyTest {
     static final int REQUESTS = 2_000;
-    static TestGateway gw;
-
-    @BeforeAll
-    static void start() {
-        gw = TestGateway.start(Map.of("provider.openai.timeout", "30000"));
-    }
-
-    @AfterAll
-    static void stop() {
-        gw.close();
-    }
+    @RegisterExtension
+    static final TestGateway gw = TestGateway.perClass(Map.of("provider.openai.timeout", "30000"));
 
     @Test
     @EnabledForJreRange(min = JRE.JAVA_21, disabledReason = "on JDK 17 the platform worker pool ramps up too slowly; "
             + "run on JDK 21+ (virtual threads), as .ci/run does")
     void twoThousandSlowCallsAreHeldAtOnce() throws Exception {
-        gw.reset();
         gw.sim("openai").faults(Faults.none(8_000));
         // HTTP/1.1: one connection per call, as most SDK clients do (h2c would multiplex, up to 100 streams each)
         HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)

@@ -10,32 +10,16 @@ import java.util.Map;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import dev.aigateway.TestGateway;
 import dev.aigateway.simulator.Faults;
 
 /** The default chain openai → anthropic → deepseek from routes/, against real HTTP upstreams that fail. */
 class ChainFallbackTest {
-    static TestGateway gw;
-
-    @BeforeAll
-    static void start() {
-        gw = TestGateway.start(Map.of("provider.openai.timeout", "400"));
-    }
-
-    @AfterAll
-    static void stop() {
-        gw.close();
-    }
-
-    @BeforeEach
-    void reset() {
-        gw.reset();
-    }
+    @RegisterExtension
+    static final TestGateway gw = TestGateway.perClass(Map.of("provider.openai.timeout", "400"));
 
     @Test
     void healthyPrimaryAnswers() {

@@ -8,26 +8,16 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.Map;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import dev.aigateway.TestGateway;
 import dev.aigateway.simulator.Faults;
 
 /** routes/health.yaml with a short interval, against a real upstream that goes down and comes back. */
 class HealthCheckTest {
-    static TestGateway gw;
-
-    @BeforeAll
-    static void start() {
-        gw = TestGateway.start(Map.of("health.interval", "500ms", "health.timeout", "300ms"));
-    }
-
-    @AfterAll
-    static void stop() {
-        gw.close();
-    }
+    @RegisterExtension
+    static final TestGateway gw = TestGateway.perClass(Map.of("health.interval", "500ms", "health.timeout", "300ms"));
 
     @Test
     void tryLastGivesAnUnhealthyProviderOneMoreChanceBeforeFailing() throws Exception {
@@ -78,7 +68,6 @@ class HealthCheckTest {
 
     @Test
     void deadProviderIsSkippedUntilItsProbeSucceedsAgain() {
-        gw.reset();
         gw.sim("openai").faults(Faults.of("drop")); // the whole API is gone, models list included
         long probes = gw.sim("openai").probes();
         // marked unhealthy within one interval (plus the probe timeout)

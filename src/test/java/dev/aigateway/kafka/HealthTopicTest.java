@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
 import java.time.Instant;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -28,9 +27,7 @@ class HealthTopicTest {
     @BeforeAll
     static void start() throws Exception {
         kafka = new KafkaTestSupport();
-        Map<String, String> settings = new HashMap<>(kafka.gatewaySettings());
-        settings.put("gateway.instance", "gw-test");
-        gw = TestGateway.start(settings); // probes once at start, then every hour
+        gw = kafka.startGateway(Map.of("gateway.instance", "gw-test")); // probes once at start, then every hour
     }
 
     @AfterAll

@@ -33,9 +33,7 @@ class KafkaIngressTest {
     @BeforeAll
     static void start() throws Exception {
         kafka = new KafkaTestSupport();
-        Map<String, String> settings = new HashMap<>(kafka.gatewaySettings());
-        settings.put("gateway.kafka.max-record-bytes", "20000");
-        gw = TestGateway.start(settings);
+        gw = kafka.startGateway(Map.of("gateway.kafka.max-record-bytes", "20000"));
     }
 
     @AfterAll

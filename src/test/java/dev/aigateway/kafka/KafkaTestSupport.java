@@ -22,6 +22,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 
+import dev.aigateway.TestGateway;
 import dev.aigateway.api.Json;
 
 /** A real Kafka broker for the tests (the gateway's own embedded one, on free ports), with a producer and reply reader. */
@@ -40,6 +41,13 @@ final class KafkaTestSupport implements AutoCloseable {
 
     String brokers() {
         return broker.bootstrapServers();
+    }
+
+    /** A gateway started on this broker, with {@code extra} settings on top (close it after use). */
+    TestGateway startGateway(Map<String, String> extra) {
+        Map<String, String> settings = new java.util.HashMap<>(gatewaySettings());
+        settings.putAll(extra);
+        return TestGateway.start(settings);
     }
 
     /** Gateway settings pointing at this broker. */

@@ -1,5 +1,7 @@
 package dev.aigateway.metrics;
 
+import java.util.Map;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -7,30 +9,19 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import dev.aigateway.TestGateway;
 import dev.aigateway.simulator.Faults;
 
 /** After a known set of requests, /observe/metrics and /admin/providers show exactly those counts. */
 class MetricsTest {
-    static TestGateway gw;
-
-    @BeforeAll
-    static void start() {
-        gw = TestGateway.start();
-    }
-
-    @AfterAll
-    static void stop() {
-        gw.close();
-    }
+    @RegisterExtension
+    static final TestGateway gw = TestGateway.perClass(Map.of());
 
     @Test
     void metricsAndStatusCountWhatHappened() throws Exception {
-        gw.reset();
         for (int i = 0; i < 5; i++) {
             assertEquals(200, gw.chat(TestGateway.request("ok " + i)).statusCode());
         }
