@@ -7,8 +7,8 @@ import dev.aigateway.api.ChatRequest;
 import dev.aigateway.api.ChatResult;
 
 /**
- * One provider API's wire format. Narrow on purpose: build the request, parse the answer, read an error
- * body. Which errors fall back is decided once, in {@link UpstreamErrors}, from what this reads.
+ * One provider API's wire format. Narrow on purpose: build the request, parse the answer (whole or streamed), read
+ * an error body. Which errors fall back is decided once, in {@link UpstreamErrors}, from what this reads.
  */
 public interface ProviderAdapter {
 
@@ -21,9 +21,13 @@ public interface ProviderAdapter {
     /** Authentication and version headers; {@code apiKey} may be null (keyless local servers). */
     Map<String, String> headers(String apiKey);
 
-    byte[] buildRequest(ChatRequest request, ProviderSettings settings) throws IOException;
+    /** The provider's request body; {@code stream} asks for Server-Sent Events (with usage, where the API needs asking). */
+    byte[] buildRequest(ChatRequest request, ProviderSettings settings, boolean stream) throws IOException;
 
     ChatResult parseResponse(byte[] body, ProviderSettings settings, long latencyMs) throws IOException;
+
+    /** A reader for one streamed answer ({@code buildRequest(..., true)}). */
+    StreamParser streamParser(ProviderSettings settings);
 
     /** The vendor's error body, read into the fields the gateway reports. Never throws. */
     UpstreamError readError(int status, Map<String, Object> headers, byte[] body);
