@@ -13,6 +13,21 @@ public record ChatRequest(ObjectNode body, String chain, String requestId, Strin
         return (ArrayNode) body.get("messages");
     }
 
+    /** The client asked for Server-Sent Events. */
+    public boolean stream() {
+        return body.path("stream").asBoolean(false);
+    }
+
+    /** The client asked for a usage chunk at the end of its stream. */
+    public boolean includeUsage() {
+        return body.path("stream_options").path("include_usage").asBoolean(false);
+    }
+
+    /** Choices asked for ({@code n}). */
+    public int choices() {
+        return body.path("n").asInt(1);
+    }
+
     /** max_tokens or max_completion_tokens from the client, else the provider's default. */
     public int maxTokens(int providerDefault) {
         if (body.hasNonNull("max_completion_tokens")) {

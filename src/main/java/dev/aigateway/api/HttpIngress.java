@@ -17,6 +17,9 @@ import dev.aigateway.chain.Secrets;
 import dev.aigateway.metrics.GatewayMetrics;
 import dev.aigateway.provider.Provider;
 import dev.aigateway.provider.Providers;
+import dev.aigateway.stream.AnswerStream;
+import dev.aigateway.stream.AnswerStreams;
+import dev.aigateway.stream.SseClient;
 
 /**
  * The HTTP side of the OpenAI-compatible API, named by routes/http-ingress.yaml: reads and checks the
@@ -30,9 +33,11 @@ public class HttpIngress {
     private final LiveChains chains;
     private final long maxBodyBytes;
     private final GatewayMetrics metrics;
+    private final AnswerStreams streams;
 
     public HttpIngress(RequestParser parser, Providers providers, LiveChains chains, GatewayMetrics metrics,
-            long maxBodyBytes) {
+            AnswerStreams streams, long maxBodyBytes) {
+        this.streams = streams;
         this.metrics = metrics;
         this.parser = parser;
         this.providers = providers;
@@ -58,6 +63,9 @@ public class HttpIngress {
                 chain -> chains.endpoint(chain) != null);
         exchange.setProperty(ProviderCall.REQUEST, request);
         chains.select(exchange, request.chain());
+        if (request.stream()) {
+            streams.live(exchange, request);
+        }
     }
 
     /** Turns the chain's result into the HTTP response. */
@@ -67,14 +75,23 @@ public class HttpIngress {
         AttemptLog log = exchange.getProperty(AttemptLog.PROPERTY, AttemptLog.class);
         ChatRequest request = exchange.getProperty(ProviderCall.REQUEST, ChatRequest.class);
         m.removeHeaders("*");
-        metrics.request("http", request.chain(), outcome(result), log.elapsedMs(), log.upstreamMs());
+        AnswerStream answer = exchange.getProperty(AnswerStream.PROPERTY, AnswerStream.class);
+        metrics.request("http", request.chain(), outcome(result, answer), log.elapsedMs(), log.upstreamMs());
+        if (answer != null && answer.sink() instanceof SseClient sse) {
+            if (result instanceof ChatResult r) {
+                sse.end(answer.finishChunk(r.finishReason(), gatewayJson(r, request, log, answer)),
+                        request.includeUsage() ? answer.usageChunk(r) : null);
+                return;
+            }
+            if (sse.started()) {
+                sse.fail(streamError(result, answer, log));
+                return;
+            }
+            // nothing was sent yet: the error goes out with its real status, as JSON
+        }
         if (result instanceof ChatResult r) {
             ObjectNode body = r.completion();
-            ObjectNode gateway = body.putObject("gateway");
-            gateway.put("provider", r.provider()).put("request_id", request.requestId()).put("chain", request.chain())
-                    .put("latency_ms", log.elapsedMs()).put("upstream_latency_ms", r.upstreamLatencyMs())
-                    .put("cost_usd", r.costUsd());
-            attemptsJson(gateway.putArray("attempts"), log);
+            body.set("gateway", gatewayJson(r, request, log, answer));
             m.setHeader("x-gateway-provider", r.provider());
             m.setHeader("x-gateway-cost-usd", String.format(Locale.ROOT, "%.8f", r.costUsd()));
             respond(m, 200, body, log, request);
@@ -99,6 +116,13 @@ public class HttpIngress {
         if (!(caught instanceof GatewayException)) {
             LOG.error("Request failed inside the gateway", caught);
         }
+        AnswerStream answer = exchange.getProperty(AnswerStream.PROPERTY, AnswerStream.class);
+        if (answer != null && answer.sink() instanceof SseClient sse && sse.started()) {
+            // the stream is under way: the error can only be its last event
+            metrics.request("http", exchange.getProperty(ProviderCall.REQUEST, ChatRequest.class).chain(), "error", 0, 0);
+            sse.fail(error.toBody());
+            return;
+        }
         ChatRequest req = exchange.getProperty(ProviderCall.REQUEST, ChatRequest.class);
         metrics.request("http", req == null ? "none" : req.chain(), error.status() >= 500 ? "error" : "rejected", 0, 0);
         Message m = exchange.getMessage();
@@ -122,8 +146,37 @@ public class HttpIngress {
     }
 
     /** The outcome tag of a chain's result, the same for every ingress. */
-    public static String outcome(Object result) {
+    public static String outcome(Object result, AnswerStream answer) {
+        if (answer != null && answer.abandonedOutcome() != null && !(result instanceof ChatResult)) {
+            return answer.abandonedOutcome();
+        }
         return result instanceof ChatResult ? "ok" : result instanceof ProviderRejection ? "client_error" : "all_failed";
+    }
+
+    /** The {@code gateway} object of a reply: who answered, what it cost, every attempt, and what streaming did. */
+    public static ObjectNode gatewayJson(ChatResult r, ChatRequest request, AttemptLog log, AnswerStream answer) {
+        ObjectNode gateway = Json.object();
+        gateway.put("provider", r.provider()).put("request_id", request.requestId()).put("chain", request.chain())
+                .put("latency_ms", log.elapsedMs()).put("upstream_latency_ms", r.upstreamLatencyMs())
+                .put("cost_usd", r.costUsd());
+        attemptsJson(gateway.putArray("attempts"), log);
+        if (answer != null) {
+            answer.describe(gateway);
+        }
+        return gateway;
+    }
+
+    /** The error event that ends a stream already under way. */
+    private static ObjectNode streamError(Object result, AnswerStream answer, AttemptLog log) {
+        if (answer.abandoned() != null) {
+            ObjectNode body = new GatewayException(502, "server_error", answer.abandonedOutcome(), null,
+                    Secrets.mask(answer.abandoned())).toBody();
+            attemptsJson(((ObjectNode) body.get("error")).putArray("providers_tried"), log);
+            return body;
+        }
+        return result instanceof ProviderRejection rejection ? rejection.toException().toBody()
+                : result instanceof AllProvidersFailed failed ? failed.toBody()
+                : new GatewayException(500, "server_error", "internal_error", null, "no result").toBody();
     }
 
     private static void respond(Message m, int status, ObjectNode body, AttemptLog log, ChatRequest request)

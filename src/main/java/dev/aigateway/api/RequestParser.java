@@ -164,9 +164,20 @@ public final class RequestParser {
                 throw GatewayException.invalid(flag, "'" + flag + "' must be true or false");
             }
         }
-        if (body.path("stream").asBoolean(false)) {
-            throw new GatewayException(400, "invalid_request_error", "unsupported_parameter", "stream",
-                    "Streaming (stream: true) is not supported by this gateway version yet; send stream: false");
+        JsonNode streamOptions = body.get("stream_options");
+        if (streamOptions != null && !streamOptions.isNull()) {
+            if (!streamOptions.isObject()) {
+                throw GatewayException.invalid("stream_options", "'stream_options' must be an object");
+            }
+            JsonNode usage = streamOptions.get("include_usage");
+            if (usage != null && !usage.isNull() && !usage.isBoolean()) {
+                throw GatewayException.invalid("stream_options.include_usage", "'stream_options.include_usage' must be true or false");
+            }
+        }
+        if (body.path("stream").asBoolean(false) && body.path("n").asInt(1) > 1) {
+            // the gateway follows (and continues) one choice per stream
+            throw new GatewayException(400, "invalid_request_error", "unsupported_parameter", "n",
+                    "'n' greater than 1 cannot be combined with stream: true on this gateway; stream one choice per request");
         }
         for (String f : new String[] { "chain", "request_id", "session_id", "system_message" }) {
             JsonNode v = body.get(f);

@@ -32,6 +32,11 @@ public final class AttemptLog {
         return latency;
     }
 
+    /** When the open call started (System.nanoTime). */
+    public long callStartedNanos() {
+        return openSinceNanos;
+    }
+
     public List<Attempt> attempts() {
         return attempts;
     }

@@ -15,6 +15,8 @@ import dev.aigateway.api.AllProvidersFailed;
 import dev.aigateway.api.Attempt;
 import dev.aigateway.metrics.GatewayMetrics;
 import dev.aigateway.provider.Providers;
+import dev.aigateway.stream.AnswerStream;
+import dev.aigateway.stream.StreamAbandonedException;
 
 /**
  * Named in the chain routes' {@code onFallback}: records why a provider was left behind, and builds the
@@ -42,6 +44,9 @@ public class Attempts {
     public void fellBack(Exchange exchange, String provider) {
         AttemptLog log = exchange.getProperty(AttemptLog.PROPERTY, AttemptLog.class);
         Throwable caught = exchange.getProperty(ExchangePropertyKey.EXCEPTION_CAUGHT, Throwable.class);
+        if (caught instanceof StreamAbandonedException) {
+            return; // not a provider's doing: the answer ends here (the client's stream says why)
+        }
         String outcome;
         int status = 0;
         String error;
@@ -72,12 +77,18 @@ public class Attempts {
     /** The last fallback of a chain: the body becomes the 503 result listing every provider tried. */
     public void allFailed(Exchange exchange) {
         AttemptLog log = exchange.getProperty(AttemptLog.PROPERTY, AttemptLog.class);
-        if (tryUnhealthyLast && log != null && tryUnhealthy(exchange, log)) {
+        AnswerStream answer = exchange.getProperty(AnswerStream.PROPERTY, AnswerStream.class);
+        boolean abandoned = answer != null && answer.abandoned() != null;
+        if (tryUnhealthyLast && log != null && !abandoned && tryUnhealthy(exchange, log)) {
             return;
         }
         String chain = exchange.getProperty(LiveChains.CHAIN, "?", String.class);
         AllProvidersFailed failed = new AllProvidersFailed(chain, log == null ? java.util.List.of() : log.attempts());
-        LOG.warn("{}", failed.summary());
+        if (abandoned) {
+            LOG.info("Answer ends without a takeover: {}", answer.abandoned());
+        } else {
+            LOG.warn("{}", failed.summary());
+        }
         exchange.getMessage().setBody(failed);
     }
 

@@ -10,6 +10,7 @@ import org.slf4j.LoggerFactory;
 
 import dev.aigateway.metrics.GatewayMetrics;
 import dev.aigateway.provider.ProviderSettings;
+import dev.aigateway.stream.StreamAbandonedException;
 
 /**
  * One resilience4j breaker per provider, shared by every chain that names it and kept across route
@@ -35,7 +36,7 @@ public final class Breakers {
                 .minimumNumberOfCalls(b.minimumNumberOfCalls())
                 .waitDurationInOpenState(Duration.ofMillis(b.waitInOpenStateMs()))
                 .permittedNumberOfCallsInHalfOpenState(b.permittedCallsInHalfOpenState())
-                .ignoreExceptions(ProviderSkippedException.class)
+                .ignoreExceptions(ProviderSkippedException.class, StreamAbandonedException.class)
                 .build();
         CircuitBreaker breaker = registry.circuitBreaker(provider.name(), config);
         breaker.getEventPublisher().onStateTransition(e -> metrics.breakerTransition(e.getCircuitBreakerName(),

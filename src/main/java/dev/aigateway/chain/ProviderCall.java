@@ -1,6 +1,8 @@
 package dev.aigateway.chain;
 
 import java.io.IOException;
+import java.io.InputStream;
+import java.util.Locale;
 
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
@@ -15,6 +17,10 @@ import dev.aigateway.provider.Provider;
 import dev.aigateway.provider.Providers;
 import dev.aigateway.provider.UpstreamError;
 import dev.aigateway.provider.UpstreamErrors;
+import dev.aigateway.stream.AnswerStream;
+import dev.aigateway.stream.AnswerStreams;
+import dev.aigateway.stream.ProviderStream;
+import dev.aigateway.stream.StreamBrokenException;
 
 /**
  * The two halves of a provider route around its camel-http call: {@link #prepare} turns the request
@@ -24,15 +30,21 @@ import dev.aigateway.provider.UpstreamErrors;
 public class ProviderCall {
     /** Exchange property holding the validated {@link ChatRequest}. */
     public static final String REQUEST = "gatewayRequest";
+    /** Size of the body sent to the provider (a broken stream's prompt tokens are estimated from it). */
+    private static final String SENT_BYTES = "gatewaySentBytes";
+    /** Set while the provider is asked to continue an answer by assistant prefill. */
+    private static final String PREFILL = "gatewayPrefill";
 
     private final Providers providers;
     private final Cooldowns cooldowns;
     private final long quotaCooldownMs;
     private final ProviderHealth health;
     private final GatewayMetrics metrics;
+    private final AnswerStreams streams;
 
     public ProviderCall(Providers providers, Cooldowns cooldowns, ProviderHealth health, GatewayMetrics metrics,
-            long quotaCooldownMs) {
+            AnswerStreams streams, long quotaCooldownMs) {
+        this.streams = streams;
         this.health = health;
         this.metrics = metrics;
         this.providers = providers;
@@ -47,6 +59,16 @@ public class ProviderCall {
             health.check(name);
         }
         ChatRequest request = exchange.getProperty(REQUEST, ChatRequest.class);
+        AnswerStream answer = exchange.getProperty(AnswerStream.PROPERTY, AnswerStream.class);
+        boolean prefill = false;
+        if (answer != null) {
+            // after a broken stream: the original request, a continuation, or no call at all
+            boolean allowed = streams.prefillAllowed(name, provider.settings().assistantPrefill());
+            ChatRequest next = answer.requestFor(name, allowed, request, exchange.getProperty(AnswerStream.MODE, String.class));
+            prefill = allowed && next != request;
+            request = next;
+        }
+        exchange.setProperty(PREFILL, prefill);
         Message m = exchange.getMessage();
         // nothing from the client (its Authorization above all) may reach the provider
         m.removeHeaders("*");
@@ -55,7 +77,13 @@ public class ProviderCall {
         m.setHeader(Exchange.HTTP_URI, provider.chatUrl());
         m.setHeader(Exchange.CONTENT_TYPE, "application/json");
         provider.adapter().headers(provider.credential().value()).forEach(m::setHeader);
-        m.setBody(provider.adapter().buildRequest(request, provider.settings()));
+        if (answer != null) {
+            // no compression: a stream is read as it arrives and dropped (not drained) when it breaks
+            m.setHeader("Accept-Encoding", "identity");
+        }
+        byte[] body = provider.adapter().buildRequest(request, provider.settings(), answer != null);
+        exchange.setProperty(SENT_BYTES, body.length);
+        m.setBody(body);
         exchange.getProperty(AttemptLog.PROPERTY, AttemptLog.class).begin(name);
     }
 
@@ -64,6 +92,21 @@ public class ProviderCall {
         AttemptLog log = exchange.getProperty(AttemptLog.PROPERTY, AttemptLog.class);
         Message m = exchange.getMessage();
         int status = m.getHeader(Exchange.HTTP_RESPONSE_CODE, 0, Integer.class);
+        AnswerStream answer = exchange.getProperty(AnswerStream.PROPERTY, AnswerStream.class);
+        long sentBytes = exchange.getProperty(SENT_BYTES, 0, Integer.class);
+        if (status >= 200 && status < 300 && answer != null && isEventStream(m.getHeader(Exchange.CONTENT_TYPE, String.class))) {
+            InputStream in = m.getBody(InputStream.class);
+            m.removeHeaders("*");
+            ChatResult result;
+            try {
+                result = ProviderStream.relay(answer, provider.settings(), provider.adapter(), in, sentBytes, log.startedNanos());
+            } catch (StreamBrokenException e) {
+                throw new ProviderFailedException(name, e.outcome(), status, e.getMessage());
+            }
+            metrics.attempt(name, provider.settings().model(), "ok", log.finish(name, "ok", status, null), true);
+            m.setBody(result);
+            return;
+        }
         byte[] body = m.getBody(byte[].class);
         if (status >= 200 && status < 300) {
             m.removeHeaders("*"); // the provider's response headers must not reach our client
@@ -76,6 +119,11 @@ public class ProviderCall {
             }
             long latency = log.finish(name, "ok", status, null);
             metrics.attempt(name, provider.settings().model(), "ok", latency, true);
+            if (answer != null) {
+                // asked to stream, answered whole: the answer stream still records it (and a live client gets it)
+                m.setBody(ProviderStream.relayWhole(answer, provider.settings(), result, sentBytes, System.nanoTime()));
+                return;
+            }
             metrics.usage(name, provider.settings().model(), result.promptTokens(), result.completionTokens(), result.costUsd());
             m.setBody(withLatency(result, latency));
             return;
@@ -84,7 +132,14 @@ public class ProviderCall {
         m.removeHeaders("*");
         String message = "HTTP " + status + (error.message() == null || error.message().isEmpty() ? ""
                 : ": " + Secrets.mask(error.message()));
-        if (UpstreamErrors.isClientError(error)) {
+        if (exchange.getProperty(PREFILL, false, Boolean.class) && status == 400 && error.message() != null
+                && error.message().toLowerCase(Locale.ROOT).contains("prefill")) {
+            // the model takes no assistant prefill: not the client's fault; later continuations use the instruction
+            streams.prefillRefused(name);
+            throw new ProviderFailedException(name, "prefill_refused", status, message);
+        }
+        // a continuation is the gateway's request, not the client's: its refusal falls back like any failure
+        if (UpstreamErrors.isClientError(error) && !(answer != null && answer.continuing())) {
             metrics.attempt(name, provider.settings().model(), "client_error",
                     log.finish(name, "client_error", status, message), true);
             m.setBody(new ProviderRejection(name, status, error.type() != null ? error.type() : "invalid_request_error",
@@ -98,6 +153,10 @@ public class ProviderCall {
             cooldowns.coolDown(name, error.retryAfterMs(), "HTTP " + status + " with Retry-After");
         }
         throw new ProviderFailedException(name, outcome, status, message);
+    }
+
+    private static boolean isEventStream(String contentType) {
+        return contentType != null && contentType.toLowerCase(Locale.ROOT).startsWith("text/event-stream");
     }
 
     private static ChatResult withLatency(ChatResult r, long latency) {

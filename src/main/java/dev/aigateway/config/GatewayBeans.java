@@ -33,6 +33,7 @@ import dev.aigateway.provider.Provider;
 import dev.aigateway.provider.ProviderSettings;
 import dev.aigateway.provider.Providers;
 import dev.aigateway.simulator.ProviderSimulator;
+import dev.aigateway.stream.AnswerStreams;
 
 /**
  * Builds the beans the YAML routes name, from config/application.properties (each key overridable by
@@ -92,7 +93,18 @@ public class GatewayBeans implements CamelConfiguration {
         // camel-http wants the probe timeout in ms; the timer takes the interval as written (30s)
         context.getPropertiesComponent().addOverrideProperty("health.timeout-ms",
                 String.valueOf(Durations.parseMillis(required.apply("health.timeout"))));
-        context.getRegistry().bind("providerCall", new ProviderCall(providers, cooldowns, health, metrics,
+        AnswerStreams streams = new AnswerStreams(Durations.parseMillis(required.apply("stream.first-token-timeout")),
+                Durations.parseMillis(required.apply("stream.idle-timeout")), required.apply("stream.mid-stream-failover"),
+                required.apply("stream.continuation-instruction"), Boolean.parseBoolean(required.apply("stream.internal")),
+                metrics);
+        context.getRegistry().bind("answerStreams", streams);
+        context.addService(new ServiceSupport() {
+            @Override
+            protected void doStop() {
+                streams.close();
+            }
+        });
+        context.getRegistry().bind("providerCall", new ProviderCall(providers, cooldowns, health, metrics, streams,
                 Durations.parseMillis(required.apply("gateway.quota-cooldown"))));
         String healthMode = required.apply("health.mode");
         if (!List.of("skip", "try-last").contains(healthMode)) {
@@ -104,7 +116,7 @@ public class GatewayBeans implements CamelConfiguration {
         context.getRegistry().bind("chains", chains);
         RequestParser parser = new RequestParser(required.apply("gateway.default-chain"),
                 required.apply("gateway.premium-chain"));
-        context.getRegistry().bind("httpIngress", new HttpIngress(parser, providers, chains, metrics,
+        context.getRegistry().bind("httpIngress", new HttpIngress(parser, providers, chains, metrics, streams,
                 Long.parseLong(required.apply("gateway.max-body-bytes"))));
         KafkaSetup.configure(context, required, property, parser, chains, metrics,
                 Boolean.parseBoolean(required.apply("gateway.kafka.enabled")));

@@ -28,6 +28,7 @@ import dev.aigateway.chain.LiveChains;
 import dev.aigateway.chain.ProviderCall;
 import dev.aigateway.chain.Secrets;
 import dev.aigateway.metrics.GatewayMetrics;
+import dev.aigateway.stream.AnswerStream;
 
 /**
  * The Kafka side of the gateway, named by routes/kafka-ingress.yaml: turns a request record into a
@@ -118,7 +119,8 @@ public class KafkaIngress {
         AttemptLog log = exchange.getProperty(AttemptLog.PROPERTY, AttemptLog.class);
         ObjectNode reply = Json.object().put("request_id", request.requestId()).put("session_id", request.sessionId())
                 .put("chain", request.chain());
-        metrics.request("kafka", request.chain(), HttpIngress.outcome(result), log.elapsedMs(), log.upstreamMs());
+        AnswerStream answer = exchange.getProperty(AnswerStream.PROPERTY, AnswerStream.class);
+        metrics.request("kafka", request.chain(), HttpIngress.outcome(result, answer), log.elapsedMs(), log.upstreamMs());
         if (result instanceof ChatResult r) {
             JsonNode choice = r.completion().path("choices").path(0);
             reply.put("success", true).put("content", choice.path("message").path("content").asText(null))
@@ -129,6 +131,13 @@ public class KafkaIngress {
             reply.put("cost_usd", r.costUsd()).put("finish_reason", r.finishReason());
             if (choice.path("message").has("tool_calls")) {
                 reply.set("tool_calls", choice.path("message").get("tool_calls"));
+            }
+            if (answer != null && answer.failover() != null) {
+                // the answer was cut and another provider finished it: say who wrote what
+                ObjectNode streamed = Json.object();
+                answer.describe(streamed);
+                reply.set("mid_stream_failover", streamed.get("mid_stream_failover"));
+                reply.set("parts", streamed.get("parts"));
             }
         } else if (result instanceof ProviderRejection rejection) {
             failure(reply, rejection.toException(), log).put("provider", rejection.provider());

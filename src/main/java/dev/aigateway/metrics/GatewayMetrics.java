@@ -64,6 +64,19 @@ public final class GatewayMetrics {
                 .tags("provider", provider, "model", model).register(registry).increment(costUsd);
     }
 
+    /** A provider broke an answer after part of it was delivered, and another took over (or none could). */
+    public void midStreamFailover(String from, String to, String reason, String mode) {
+        Counter.builder("gateway.stream.failovers").description("Answers broken mid-stream and handed to the next provider")
+                .tags("from", from, "to", to, "reason", reason, "mode", mode).register(registry).increment();
+    }
+
+    /** Time from the provider call to its first streamed content. */
+    public void timeToFirstToken(String provider, long ms) {
+        Timer.builder("gateway.stream.first.token").description("Time to the first streamed content, per provider")
+                .tag("provider", provider).publishPercentiles(PERCENTILES).register(registry)
+                .record(ms, TimeUnit.MILLISECONDS);
+    }
+
     public void breakerTransition(String provider, String from, String to) {
         Counter.builder("gateway.breaker.transitions").tags("provider", provider, "from", from, "to", to)
                 .register(registry).increment();

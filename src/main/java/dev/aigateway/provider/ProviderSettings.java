@@ -1,15 +1,18 @@
 package dev.aigateway.provider;
 
 import java.util.Locale;
+import java.util.Objects;
 import java.util.function.Function;
 
 /**
  * Everything configured for one provider ({@code provider.<name>.*}), read once at start-up.
  * {@code baseUrl} is written as the vendor's SDK writes it; {@code api} picks the adapter.
+ * {@code assistantPrefill}: the model continues a trailing assistant message (Anthropic's prefill; newer
+ * Claude models refuse it), so a cut answer is continued that way; default true for the anthropic API only.
  */
 public record ProviderSettings(String name, String api, String baseUrl, String model, int maxTokens,
         double inputPricePerMTok, double outputPricePerMTok, long timeoutMs, String apiKeyEnv, String apiKeyFile,
-        String healthPath, BreakerSettings breaker) {
+        String healthPath, BreakerSettings breaker, boolean assistantPrefill) {
 
     /** Sliding-window failure-rate breaker, per provider; unset keys fall back to {@code breaker.*}. */
     public record BreakerSettings(float failureRateThreshold, int slidingWindowSize, int minimumNumberOfCalls,
@@ -43,7 +46,9 @@ public record ProviderSettings(String name, String api, String baseUrl, String m
                         Integer.parseInt(breakerKey.apply("sliding-window-size")),
                         Integer.parseInt(breakerKey.apply("minimum-number-of-calls")),
                         Durations.parseMillis(breakerKey.apply("wait-in-open-state")),
-                        Integer.parseInt(breakerKey.apply("permitted-calls-in-half-open-state"))));
+                        Integer.parseInt(breakerKey.apply("permitted-calls-in-half-open-state"))),
+                Boolean.parseBoolean(Objects.requireNonNullElse(optional(property, p + "assistant-prefill"),
+                        String.valueOf("anthropic".equals(api)))));
     }
 
     /** USD for the tokens used, from the per-million-token prices. */

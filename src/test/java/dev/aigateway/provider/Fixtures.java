@@ -21,6 +21,6 @@ final class Fixtures {
 
     static ProviderSettings settings(String name, String api, double in, double out) {
         return new ProviderSettings(name, api, "http://x", name + "-model", 1024, in, out, 30_000, null, null, null,
-                new ProviderSettings.BreakerSettings(50, 10, 5, 1000, 2));
+                new ProviderSettings.BreakerSettings(50, 10, 5, 1000, 2), "anthropic".equals(api));
     }
 }

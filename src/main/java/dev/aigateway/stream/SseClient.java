@@ -1,0 +1,131 @@
+package dev.aigateway.stream;
+
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServerResponse;
+
+import dev.aigateway.api.Json;
+
+/**
+ * A client's {@code stream: true} response: Server-Sent Events in OpenAI's chunk format, written to the
+ * Vert.x response as each chunk arrives. Headers go out with the first content, so a request that fails
+ * before any content still gets a plain JSON error with its real status. Camel leaves a response it
+ * finds ended alone.
+ */
+public final class SseClient implements AnswerSink {
+    private static final byte[] DONE = "data: [DONE]\n\n".getBytes(StandardCharsets.US_ASCII);
+
+    private final HttpServerResponse response;
+    private final String requestId;
+    private final String chain;
+    private final long slowClientMs;
+    private volatile boolean started;
+    private volatile boolean gone;
+
+    /** @param slowClientMs how long a write may wait for a client that does not read before it counts as gone */
+    public SseClient(HttpServerResponse response, String requestId, String chain, long slowClientMs) {
+        this.response = response;
+        this.requestId = requestId;
+        this.chain = chain;
+        this.slowClientMs = slowClientMs;
+    }
+
+    @Override
+    public boolean live() {
+        return true;
+    }
+
+    @Override
+    public boolean gone() {
+        return gone || response.closed();
+    }
+
+    /** True once the status and headers are out: errors can then only travel as an event. */
+    public boolean started() {
+        return started;
+    }
+
+    @Override
+    public void start(String provider) {
+        if (started) {
+            return;
+        }
+        started = true;
+        response.setStatusCode(200).setChunked(true)
+                .putHeader("content-type", "text/event-stream; charset=utf-8")
+                .putHeader("cache-control", "no-cache")
+                // reverse proxies (nginx) must not buffer the events
+                .putHeader("x-accel-buffering", "no")
+                .putHeader("x-request-id", requestId)
+                .putHeader("x-gateway-chain", chain)
+                .putHeader("x-gateway-provider", provider);
+    }
+
+    @Override
+    public void chunk(ObjectNode chunk) {
+        write(event(chunk));
+    }
+
+    @Override
+    public void restart(ObjectNode marker) {
+        chunk(marker);
+    }
+
+    /** The last events: the finish chunk, the usage chunk when asked for, {@code [DONE]}. */
+    public void end(ObjectNode... last) {
+        for (ObjectNode chunk : last) {
+            if (chunk != null) {
+                write(event(chunk));
+            }
+        }
+        write(DONE);
+        if (!response.ended() && !response.closed()) {
+            response.end();
+        }
+    }
+
+    /** An error after content was sent: an event the OpenAI SDKs raise as an APIError, then {@code [DONE]}. */
+    public void fail(ObjectNode errorBody) {
+        end(errorBody);
+    }
+
+    private static byte[] event(ObjectNode json) {
+        try {
+            byte[] body = Json.MAPPER.writeValueAsBytes(json);
+            byte[] out = new byte[body.length + 8];
+            System.arraycopy("data: ".getBytes(StandardCharsets.US_ASCII), 0, out, 0, 6);
+            System.arraycopy(body, 0, out, 6, body.length);
+            out[out.length - 2] = '\n';
+            out[out.length - 1] = '\n';
+            return out;
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private void write(byte[] bytes) {
+        if (gone()) {
+            return;
+        }
+        if (response.writeQueueFull()) {
+            // the client reads slower than the provider writes: wait for it, but not for ever
+            CompletableFuture<Void> drained = new CompletableFuture<>();
+            response.drainHandler(v -> drained.complete(null));
+            try {
+                if (response.writeQueueFull()) {
+                    drained.get(slowClientMs, TimeUnit.MILLISECONDS);
+                }
+            } catch (Exception e) {
+                gone = true;
+                response.reset();
+                return;
+            }
+        }
+        response.write(Buffer.buffer(bytes)).onFailure(e -> gone = true);
+    }
+}

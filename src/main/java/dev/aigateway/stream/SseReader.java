@@ -1,0 +1,54 @@
+package dev.aigateway.stream;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * Splits a provider's {@code text/event-stream} body into events, per the SSE rules: a blank line ends an
+ * event, {@code event:} and {@code data:} fields (one optional space after the colon), several data lines
+ * joined by '\n', comment lines ({@code : keep-alive}) dropped. An event not ended by a blank line when the
+ * body ends was cut off: it is not returned.
+ */
+public final class SseReader {
+    /** One event: its name (null when it had no {@code event:} line) and its data. */
+    public record Event(String name, String data) {
+    }
+
+    private final BufferedReader reader;
+
+    public SseReader(InputStream in) {
+        this.reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8), 4096);
+    }
+
+    /** The next event, or null at the end of the body. */
+    public Event next() throws IOException {
+        String name = null;
+        StringBuilder data = null;
+        String line;
+        while ((line = reader.readLine()) != null) {
+            if (line.isEmpty()) {
+                if (data != null) {
+                    return new Event(name, data.toString());
+                }
+                name = null; // an event without data is dispatched as nothing
+                continue;
+            }
+            if (line.charAt(0) == ':') {
+                continue;
+            }
+            int colon = line.indexOf(':');
+            String field = colon < 0 ? line : line.substring(0, colon);
+            String value = colon < 0 ? "" : line.substring(colon + 1 < line.length() && line.charAt(colon + 1) == ' '
+                    ? colon + 2 : colon + 1);
+            if ("data".equals(field)) {
+                data = data == null ? new StringBuilder(value) : data.append('\n').append(value);
+            } else if ("event".equals(field)) {
+                name = value;
+            }
+        }
+        return null;
+    }
+}
