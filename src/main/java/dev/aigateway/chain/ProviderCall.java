@@ -55,7 +55,7 @@ public class ProviderCall {
         m.setHeader(Exchange.HTTP_URI, provider.chatUrl());
         m.setHeader(Exchange.CONTENT_TYPE, "application/json");
         provider.adapter().headers(provider.credential().value()).forEach(m::setHeader);
-        m.setBody(provider.adapter().buildRequest(request, provider.settings()));
+        m.setBody(provider.adapter().buildRequest(request, provider.settings(), false));
         exchange.getProperty(AttemptLog.PROPERTY, AttemptLog.class).begin(name);
     }
 
