@@ -95,7 +95,7 @@ public class ProviderHealth {
             m.setHeader(Exchange.HTTP_METHOD, HttpMethods.POST);
             m.setHeader(Exchange.HTTP_URI, p.chatUrl());
             m.setHeader(Exchange.CONTENT_TYPE, "application/json");
-            m.setBody(p.adapter().buildRequest(PING, p.settings()));
+            m.setBody(p.adapter().buildRequest(PING, p.settings(), false));
         } else {
             // provider.<name>.health-path: another path below the base URL instead of the models list
             String path = p.settings().healthPath() != null ? p.settings().healthPath() : p.adapter().modelsPath();

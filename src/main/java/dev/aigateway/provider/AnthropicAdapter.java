@@ -36,7 +36,7 @@ public class AnthropicAdapter implements ProviderAdapter {
     }
 
     @Override
-    public byte[] buildRequest(ChatRequest request, ProviderSettings settings) throws IOException {
+    public byte[] buildRequest(ChatRequest request, ProviderSettings settings, boolean stream) throws IOException {
         ObjectNode in = request.body();
         ObjectNode out = Json.object();
         out.put("model", settings.model());
@@ -85,6 +85,9 @@ public class AnthropicAdapter implements ProviderAdapter {
                 }
                 tool.set("input_schema", f.has("parameters") ? f.get("parameters") : Json.object().put("type", "object"));
             }
+        }
+        if (stream) {
+            out.put("stream", true); // usage always comes with message_start / message_delta
         }
         return Json.MAPPER.writeValueAsBytes(out);
     }
@@ -136,6 +139,11 @@ public class AnthropicAdapter implements ProviderAdapter {
                 .put("total_tokens", prompt + completionTokens);
         return new ChatResult(settings.name(), model, completion, prompt, completionTokens,
                 settings.cost(prompt, completionTokens), finish, latencyMs);
+    }
+
+    @Override
+    public StreamParser streamParser(ProviderSettings settings) {
+        return new AnthropicStreamParser(settings);
     }
 
     @Override

@@ -33,14 +33,19 @@ public class OpenAiCompatibleAdapter implements ProviderAdapter {
     }
 
     @Override
-    public byte[] buildRequest(ChatRequest request, ProviderSettings settings) throws IOException {
+    public byte[] buildRequest(ChatRequest request, ProviderSettings settings, boolean stream) throws IOException {
         ObjectNode body = request.body().deepCopy();
         body.put("model", settings.model());
         if (!body.has("max_tokens") && !body.has("max_completion_tokens")) {
             body.put("max_tokens", settings.maxTokens());
         }
-        body.put("stream", false);
-        body.remove("stream_options");
+        body.put("stream", stream);
+        if (stream) {
+            // replaced, not merged: vendors that reject unknown fields (Gemini) must not see client extras
+            body.set("stream_options", Json.object().put("include_usage", true));
+        } else {
+            body.remove("stream_options");
+        }
         return Json.MAPPER.writeValueAsBytes(body);
     }
 
@@ -56,12 +61,21 @@ public class OpenAiCompatibleAdapter implements ProviderAdapter {
         }
         JsonNode usage = completion.path("usage");
         long prompt = usage.path("prompt_tokens").asLong(0);
-        long total = usage.path("total_tokens").asLong(0);
-        // Gemini counts thinking tokens only in the total; they are billed as output
-        long completionTokens = Math.max(usage.path("completion_tokens").asLong(0), total - prompt);
+        long completionTokens = completionTokens(usage);
         String finish = choices.get(0).path("finish_reason").asText(null);
         return new ChatResult(settings.name(), completion.get("model").asText(), completion, prompt, completionTokens,
                 settings.cost(prompt, completionTokens), finish, latencyMs);
+    }
+
+    @Override
+    public StreamParser streamParser(ProviderSettings settings) {
+        return new OpenAiStreamParser();
+    }
+
+    /** Gemini counts thinking tokens only in total_tokens; they are billed as output. */
+    static long completionTokens(JsonNode usage) {
+        return Math.max(usage.path("completion_tokens").asLong(0),
+                usage.path("total_tokens").asLong(0) - usage.path("prompt_tokens").asLong(0));
     }
 
     @Override

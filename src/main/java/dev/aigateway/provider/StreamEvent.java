@@ -29,8 +29,8 @@ public record StreamEvent(ObjectNode chunk, String text, boolean toolCall, Strin
         return NOTHING;
     }
 
-    /** The end-of-stream marker. */
-    public static StreamEvent done() {
+    /** The end-of-stream marker; not named done(), which is the accessor of {@code done}. */
+    public static StreamEvent end() {
         return DONE;
     }
 
@@ -39,7 +39,7 @@ public record StreamEvent(ObjectNode chunk, String text, boolean toolCall, Strin
         return new StreamEvent(null, "", false, null, -1, -1, null, false, message == null ? "error event" : message);
     }
 
-    /** Usage only (OpenAI's last chunk with empty choices, Anthropic message_start). */
+    /** Usage only (the last chunk of OpenAI and Ollama, with empty choices). */
     public static StreamEvent usage(long promptTokens, long completionTokens, String model) {
         return new StreamEvent(null, "", false, null, promptTokens, completionTokens, model, false, null);
     }

@@ -28,7 +28,7 @@ class AnthropicAdapterTest {
                              {"role":"user","content":[{"type":"text","text":"Weather?"},
                                                       {"type":"image_url","image_url":{"url":"data:image/png;base64,AAAA"}}]}],
                  "temperature":1.7,"top_p":0.9,"stop":"END","user":"u1"}""");
-        JsonNode out = Json.MAPPER.readTree(adapter.buildRequest(new ChatRequest(body, "default", "r1", null), settings));
+        JsonNode out = Json.MAPPER.readTree(adapter.buildRequest(new ChatRequest(body, "default", "r1", null), settings, false));
         assertEquals("anthropic-model", out.path("model").asText());
         assertEquals(1024, out.path("max_tokens").asInt(), "provider default when the client sends none");
         assertEquals("You are terse.\n\nUse metric units.", out.path("system").asText());
@@ -47,8 +47,23 @@ class AnthropicAdapterTest {
     @Test
     void clientMaxTokensWins() throws Exception {
         ObjectNode body = (ObjectNode) Json.MAPPER.readTree("{\"messages\":[{\"role\":\"user\",\"content\":\"x\"}],\"max_completion_tokens\":77}");
-        JsonNode out = Json.MAPPER.readTree(adapter.buildRequest(new ChatRequest(body, "default", "r", null), settings));
+        JsonNode out = Json.MAPPER.readTree(adapter.buildRequest(new ChatRequest(body, "default", "r", null), settings, false));
         assertEquals(77, out.path("max_tokens").asInt());
+    }
+
+    @Test
+    void streamFieldOnlyWhenStreaming() throws Exception {
+        ObjectNode body = (ObjectNode) Json.MAPPER.readTree("""
+                {"messages":[{"role":"user","content":"x"}],"stream":true,"stream_options":{"include_usage":true}}""");
+        String before = body.toString();
+        ChatRequest request = new ChatRequest(body, "default", "r", null);
+        JsonNode streamed = Json.MAPPER.readTree(adapter.buildRequest(request, settings, true));
+        assertTrue(streamed.path("stream").asBoolean());
+        assertFalse(streamed.has("stream_options"), "an OpenAI-only field");
+        JsonNode whole = Json.MAPPER.readTree(adapter.buildRequest(request, settings, false));
+        assertFalse(whole.has("stream"));
+        assertFalse(whole.has("stream_options"));
+        assertEquals(before, body.toString(), "the client's request is not mutated (fallback reuses it)");
     }
 
     @Test

@@ -24,12 +24,34 @@ class OpenAiCompatibleAdapterTest {
         ObjectNode body = (ObjectNode) Json.MAPPER.readTree(
                 "{\"model\":\"whatever\",\"messages\":[{\"role\":\"user\",\"content\":\"x\"}],\"seed\":7,\"tools\":[]}");
         JsonNode out = Json.MAPPER.readTree(adapter.buildRequest(new ChatRequest(body, "default", "r", null),
-                Fixtures.settings("deepseek", "openai", 0.28, 0.42)));
+                Fixtures.settings("deepseek", "openai", 0.28, 0.42), false));
         assertEquals("deepseek-model", out.path("model").asText());
         assertEquals(1024, out.path("max_tokens").asInt());
         assertEquals(7, out.path("seed").asInt());
         assertFalse(out.path("stream").asBoolean());
         assertEquals("whatever", body.path("model").asText(), "the client's request is not mutated (fallback reuses it)");
+    }
+
+    @Test
+    void streamingAsksForUsageAndLeavesTheClientRequestAlone() throws Exception {
+        ObjectNode body = (ObjectNode) Json.MAPPER.readTree("""
+                {"messages":[{"role":"user","content":"x"}],"stream":true,
+                 "stream_options":{"include_usage":false,"include_obfuscation":false}}""");
+        String before = body.toString();
+        ChatRequest request = new ChatRequest(body, "default", "r", null);
+        ProviderSettings s = Fixtures.settings("openai", "openai", 2.0, 8.0);
+
+        JsonNode streamed = Json.MAPPER.readTree(adapter.buildRequest(request, s, true));
+        assertTrue(streamed.path("stream").asBoolean());
+        assertEquals(Json.MAPPER.readTree("{\"include_usage\":true}"), streamed.path("stream_options"),
+                "the gateway always wants usage; client extras are not forwarded");
+        assertEquals("openai-model", streamed.path("model").asText());
+
+        JsonNode whole = Json.MAPPER.readTree(adapter.buildRequest(request, s, false));
+        assertTrue(whole.path("stream").isBoolean());
+        assertFalse(whole.path("stream").asBoolean());
+        assertFalse(whole.has("stream_options"));
+        assertEquals(before, body.toString(), "the client's request is not mutated (fallback reuses it)");
     }
 
     @Test
