@@ -99,7 +99,7 @@ public class ProviderCall {
             m.removeHeaders("*");
             ChatResult result;
             try {
-                result = ProviderStream.relay(answer, provider.settings(), provider.adapter(), in, sentBytes, log.startedNanos());
+                result = ProviderStream.relay(answer, provider.settings(), provider.adapter(), in, sentBytes, log.callStartedNanos());
             } catch (StreamBrokenException e) {
                 throw new ProviderFailedException(name, e.outcome(), status, e.getMessage());
             }

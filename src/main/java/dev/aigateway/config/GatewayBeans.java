@@ -93,8 +93,14 @@ public class GatewayBeans implements CamelConfiguration {
         // camel-http wants the probe timeout in ms; the timer takes the interval as written (30s)
         context.getPropertiesComponent().addOverrideProperty("health.timeout-ms",
                 String.valueOf(Durations.parseMillis(required.apply("health.timeout"))));
-        AnswerStreams streams = new AnswerStreams(Durations.parseMillis(required.apply("stream.first-token-timeout")),
-                Durations.parseMillis(required.apply("stream.idle-timeout")), required.apply("stream.mid-stream-failover"),
+        long firstToken = Durations.parseMillis(required.apply("stream.first-token-timeout"));
+        long idle = Durations.parseMillis(required.apply("stream.idle-timeout"));
+        for (Provider p : providers.all()) {
+            // a streamed call waits for its response headers no longer than for its first token
+            context.getPropertiesComponent().addOverrideProperty("provider." + p.name() + ".stream-timeout-ms",
+                    String.valueOf(Math.min(p.settings().timeoutMs(), firstToken)));
+        }
+        AnswerStreams streams = new AnswerStreams(firstToken, idle, required.apply("stream.mid-stream-failover"),
                 required.apply("stream.continuation-instruction"), Boolean.parseBoolean(required.apply("stream.internal")),
                 metrics);
         context.getRegistry().bind("answerStreams", streams);

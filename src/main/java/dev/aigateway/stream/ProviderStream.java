@@ -32,7 +32,7 @@ public final class ProviderStream {
             InputStream body, long requestBytes, long startedNanos) {
         AnswerStreams config = answer.config();
         AnswerStream.Part part = answer.begin(settings, requestBytes);
-        StreamWatchdog.Watched in = config.watchdog().watch(body, config.firstTokenTimeoutMs(), config.idleTimeoutMs(),
+        StreamWatchdog.Watched in = config.watchdog().watch(body, startedNanos, config.firstTokenTimeoutMs(), config.idleTimeoutMs(),
                 answer.sink()::gone);
         StreamParser parser = adapter.streamParser(settings);
         String finish = null;

@@ -33,8 +33,9 @@ public final class StreamWatchdog implements AutoCloseable {
     }
 
     /** Starts guarding {@code in}; close the returned stream when done with it. */
-    public Watched watch(InputStream in, long firstTokenTimeoutMs, long idleTimeoutMs, BooleanSupplier clientGone) {
-        Watched w = new Watched(in, firstTokenTimeoutMs * 1_000_000, idleTimeoutMs * 1_000_000, clientGone);
+    public Watched watch(InputStream in, long callStartedNanos, long firstTokenTimeoutMs, long idleTimeoutMs,
+            BooleanSupplier clientGone) {
+        Watched w = new Watched(in, callStartedNanos, firstTokenTimeoutMs * 1_000_000, idleTimeoutMs * 1_000_000, clientGone);
         active.add(w);
         return w;
     }
@@ -64,16 +65,17 @@ public final class StreamWatchdog implements AutoCloseable {
 
     /** A provider stream under guard: notes when bytes and content arrive; knows why it was aborted. */
     public final class Watched extends FilterInputStream {
-        private final long startedAt = System.nanoTime();
+        private final long startedAt;
         private final long firstTokenNanos;
         private final long idleNanos;
         private final BooleanSupplier clientGone;
-        private volatile long lastByteAt = startedAt;
+        private volatile long lastByteAt = System.nanoTime();
         private volatile long contentAt;
         private volatile String abortReason;
 
-        Watched(InputStream in, long firstTokenNanos, long idleNanos, BooleanSupplier clientGone) {
+        Watched(InputStream in, long startedAt, long firstTokenNanos, long idleNanos, BooleanSupplier clientGone) {
             super(in);
+            this.startedAt = startedAt;
             this.firstTokenNanos = firstTokenNanos;
             this.idleNanos = idleNanos;
             this.clientGone = clientGone;
@@ -100,7 +102,7 @@ public final class StreamWatchdog implements AutoCloseable {
             }
         }
 
-        /** Milliseconds from the start of the stream to its first content, or -1. */
+        /** Milliseconds from the call to the stream's first content, or -1. */
         public long timeToFirstContentMs() {
             return contentAt == 0 ? -1 : (contentAt - startedAt) / 1_000_000;
         }
