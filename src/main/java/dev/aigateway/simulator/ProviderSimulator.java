@@ -7,6 +7,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -25,16 +26,37 @@ import dev.aigateway.api.Json;
 
 /**
  * Local stand-ins for real providers, in their real wire formats (OpenAI chat completions, Anthropic
- * messages), with faults switchable at run time. Non-blocking (Vert.x timers), so a slow simulated
- * provider can hold thousands of calls at once. Used by the embedded default and by the tests.
+ * messages, both whole and streamed with {@code "stream": true}), with faults switchable at run time.
+ * Non-blocking (Vert.x timers), so a slow simulated provider can hold thousands of calls at once. Used by the
+ * embedded default and by the tests.
  *
  * <pre>
  *   POST /&lt;name&gt;/v1/chat/completions   (api openai)      GET /&lt;name&gt;/v1/models
  *   POST /&lt;name&gt;/v1/messages           (api anthropic)   GET|PUT /_sim/&lt;name&gt;, POST /_sim/&lt;name&gt;/reset
  * </pre>
+ *
+ * The answer ({@link SimulatedAnswer}) says who answered and echoes the last user message; it calls the first
+ * tool when tools are offered, and continues a cut simulated answer (prefill, or assistant + "continue"),
+ * so a failover mid-stream reproduces the first provider's full text. Streams go out one word every
+ * {@code chunk_ms} after {@code latency_ms} ({@link SseAnswer}).
+ *
+ * <p>Fault modes ({@link Faults}; each hits a share {@code rate} of the calls):
+ * <ul>
+ * <li>before any answer, streamed or not: {@code error} (HTTP {@code status}), {@code rate-limit} (429, optional
+ *     Retry-After), {@code quota} (429 insufficient_quota), {@code overloaded} (503, Anthropic 529),
+ *     {@code bad-request} (400), {@code drop} (connection closed), {@code hang} (no answer ever),
+ *     {@code garbage} (200 with broken JSON);</li>
+ * <li>inside a stream, after HTTP 200 and {@code after_chunks} content pieces: {@code cut} (connection closed
+ *     mid-body), {@code truncate} (body ends cleanly without the end of the answer), {@code stall} (nothing
+ *     more, connection held open), {@code malformed} (a broken event), {@code error-event} (the API's in-band
+ *     error event). Without streaming they act as drop, hang, garbage, garbage and HTTP 500.</li>
+ * </ul>
  */
 public final class ProviderSimulator implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ProviderSimulator.class);
+    /** Stream faults on a call that does not stream: the nearest whole-answer fault. */
+    private static final Map<String, String> UNSTREAMED = Map.of("cut", "drop", "stall", "hang", "malformed", "garbage",
+            "truncate", "garbage", "error-event", "server-error");
 
     private final Vertx vertx;
     private final Map<String, Simulated> providers = new ConcurrentHashMap<>();
@@ -49,9 +71,12 @@ public final class ProviderSimulator implements AutoCloseable {
         private final AtomicLong probes = new AtomicLong();
         private final AtomicLong inFlight = new AtomicLong();
         private final AtomicLong maxInFlight = new AtomicLong();
+        private final AtomicLong streams = new AtomicLong();
         private final long defaultLatencyMs;
         private volatile Faults faults;
         private volatile String lastCredential;
+        private volatile JsonNode lastRequest;
+        private volatile String lastAnswer;
 
         Simulated(String name, String api, long latencyMs) {
             this.name = name;
@@ -83,6 +108,30 @@ public final class ProviderSimulator implements AutoCloseable {
             return maxInFlight.get();
         }
 
+        /** Calls held right now (a stalled stream counts until its client closes the connection). */
+        public long inFlight() {
+            return inFlight.get();
+        }
+
+        /** Chat calls since the last reset that asked for a stream ({@code "stream": true}), whatever fault followed. */
+        public long streams() {
+            return streams.get();
+        }
+
+        /** The body of the last chat call (null before any, or when it was not JSON). */
+        public JsonNode lastRequest() {
+            return lastRequest;
+        }
+
+        /**
+         * The whole text of the last answer given or begun (also when a stream fault cut it short): for a
+         * continuation only the remainder, for a tool call its JSON arguments. Calls failed before answering
+         * leave it unchanged.
+         */
+        public String lastAnswer() {
+            return lastAnswer;
+        }
+
         public void faults(Faults f) {
             this.faults = f;
         }
@@ -90,14 +139,17 @@ public final class ProviderSimulator implements AutoCloseable {
         public void reset() {
             calls.set(0);
             probes.set(0);
+            streams.set(0);
             maxInFlight.set(inFlight.get());
+            lastRequest = null;
+            lastAnswer = null;
             faults = Faults.none(defaultLatencyMs);
         }
 
         ObjectNode toJson() {
             ObjectNode n = faults.toJson();
-            n.put("provider", name).put("api", api).put("calls", calls.get()).put("in_flight", inFlight.get())
-                    .put("max_in_flight", maxInFlight.get());
+            n.put("provider", name).put("api", api).put("calls", calls.get()).put("streams", streams.get())
+                    .put("in_flight", inFlight.get()).put("max_in_flight", maxInFlight.get());
             return n;
         }
     }
@@ -201,7 +253,7 @@ public final class ProviderSimulator implements AutoCloseable {
             String key = req.getHeader("authorization") != null ? req.getHeader("authorization") : req.getHeader("x-api-key");
             sim.lastCredential = key;
             sim.maxInFlight.accumulateAndGet(sim.inFlight.incrementAndGet(), Math::max);
-            java.util.concurrent.atomic.AtomicBoolean open = new java.util.concurrent.atomic.AtomicBoolean(true);
+            AtomicBoolean open = new AtomicBoolean(true);
             Runnable release = () -> {
                 if (open.compareAndSet(true, false)) {
                     sim.inFlight.decrementAndGet();
@@ -209,59 +261,42 @@ public final class ProviderSimulator implements AutoCloseable {
             };
             req.response().endHandler(v -> release.run());
             req.response().closeHandler(v -> release.run());
+            JsonNode request = parse(body);
+            sim.lastRequest = request;
+            boolean stream = request != null && request.path("stream").asBoolean(false);
+            if (stream) {
+                sim.streams.incrementAndGet();
+            }
             Faults f = sim.faults;
             boolean faulty = !"none".equals(f.mode()) && ThreadLocalRandom.current().nextDouble() < f.rate();
-            later(f.latencyMs(), () -> answer(req, sim, f, faulty, body));
+            later(f.latencyMs(), () -> {
+                try {
+                    answer(req, sim, f, faulty ? f.mode() : null, request, stream);
+                } catch (RuntimeException e) {
+                    // a simulator bug must not look like a hanging provider
+                    LOG.warn("Simulated provider {} failed to answer", sim.name, e);
+                    if (!req.response().headWritten()) {
+                        send(req.response(), 500, error(sim, "api_error", "simulator bug: " + e));
+                    } else {
+                        req.connection().close();
+                    }
+                }
+            });
         });
     }
 
-    private void answer(HttpServerRequest req, Simulated sim, Faults f, boolean faulty, Buffer body) {
+    /** @param fault the fault mode striking this call, or null */
+    private void answer(HttpServerRequest req, Simulated sim, Faults f, String fault, JsonNode request, boolean stream) {
         HttpServerResponse res = req.response();
-        if (faulty) {
-            switch (f.mode()) {
-                case "hang" -> {
-                    return; // never answers: the caller's timeout must fire
-                }
-                case "drop" -> {
-                    req.connection().close();
-                    return;
-                }
-                case "garbage" -> {
-                    res.setStatusCode(200).putHeader("content-type", "application/json").end("{\"choices\": [tru");
-                    return;
-                }
-                case "rate-limit" -> {
-                    if (f.retryAfterSec() >= 0) {
-                        res.putHeader("retry-after", String.valueOf(f.retryAfterSec()));
-                    }
-                    send(res, 429, error(sim, "rate_limit_error", "Rate limit reached for requests (simulated)"));
-                    return;
-                }
-                case "quota" -> {
-                    send(res, 429, error(sim, "insufficient_quota",
-                            "You exceeded your current quota, please check your plan and billing details. (simulated)"));
-                    return;
-                }
-                case "overloaded" -> {
-                    send(res, "anthropic".equals(sim.api) ? 529 : 503, error(sim, "overloaded_error", "Overloaded (simulated)"));
-                    return;
-                }
-                case "bad-request" -> {
-                    send(res, 400, error(sim, "invalid_request_error",
-                            "This model's maximum context length is 8192 tokens (simulated)"));
-                    return;
-                }
-                default -> {
-                    send(res, f.status(), error(sim, f.status() == 401 ? "authentication_error" : "api_error",
-                            "The server had an error while processing your request (simulated)"));
-                    return;
-                }
-            }
+        if (res.closed()) {
+            return; // the caller gave up during the latency
         }
-        JsonNode request;
-        try {
-            request = Json.MAPPER.readTree(body.getBytes());
-        } catch (Exception e) {
+        boolean inStream = stream && fault != null && SseAnswer.STREAM_FAULTS.contains(fault);
+        if (fault != null && !inStream) {
+            beforeAnswer(req, sim, f, UNSTREAMED.getOrDefault(fault, fault));
+            return;
+        }
+        if (request == null) {
             send(res, 400, error(sim, "invalid_request_error", "body is not JSON"));
             return;
         }
@@ -269,7 +304,55 @@ public final class ProviderSimulator implements AutoCloseable {
             send(res, 400, error(sim, "invalid_request_error", "max_tokens: Field required"));
             return;
         }
-        send(res, 200, "anthropic".equals(sim.api) ? anthropicMessage(sim, request) : openAiCompletion(sim, request));
+        SimulatedAnswer answer = SimulatedAnswer.of(sim.name, request);
+        sim.lastAnswer = answer.text();
+        String model = request.path("model").asText("sim-model");
+        boolean anthropic = "anthropic".equals(sim.api);
+        if (stream) {
+            SseFormat format = anthropic ? new AnthropicStream(answer, model, anthropicPromptTokens(request))
+                    : new OpenAiStream(answer, model, promptTokens(request.path("messages")),
+                            request.path("stream_options").path("include_usage").asBoolean(false));
+            new SseAnswer(vertx, req, format, answer.pieces(), f, inStream ? fault : null).start();
+        } else {
+            send(res, 200, anthropic ? anthropicMessage(answer, model, request) : openAiCompletion(answer, model, request));
+        }
+    }
+
+    /** A fault that strikes before any answer (status, connection or body), streamed call or not. */
+    private static void beforeAnswer(HttpServerRequest req, Simulated sim, Faults f, String mode) {
+        HttpServerResponse res = req.response();
+        switch (mode) {
+            case "hang" -> {
+                // never answers: the caller's timeout must fire
+            }
+            case "drop" -> req.connection().close();
+            case "garbage" -> res.setStatusCode(200).putHeader("content-type", "application/json").end("{\"choices\": [tru");
+            case "rate-limit" -> {
+                if (f.retryAfterSec() >= 0) {
+                    res.putHeader("retry-after", String.valueOf(f.retryAfterSec()));
+                }
+                send(res, 429, error(sim, "rate_limit_error", "Rate limit reached for requests (simulated)"));
+            }
+            case "quota" -> send(res, 429, error(sim, "insufficient_quota",
+                    "You exceeded your current quota, please check your plan and billing details. (simulated)"));
+            case "overloaded" -> send(res, "anthropic".equals(sim.api) ? 529 : 503,
+                    error(sim, "overloaded_error", "Overloaded (simulated)"));
+            case "bad-request" -> send(res, 400, error(sim, "invalid_request_error",
+                    "This model's maximum context length is 8192 tokens (simulated)"));
+            case "server-error" -> send(res, 500, error(sim, "anthropic".equals(sim.api) ? "api_error" : "server_error",
+                    "The server had an error while processing your request (simulated)"));
+            default -> send(res, f.status(), error(sim, f.status() == 401 ? "authentication_error" : "api_error",
+                    "The server had an error while processing your request (simulated)"));
+        }
+    }
+
+    private static JsonNode parse(Buffer body) {
+        try {
+            JsonNode n = Json.MAPPER.readTree(body.getBytes());
+            return n != null && n.isObject() ? n : null;
+        } catch (Exception e) {
+            return null;
+        }
     }
 
     private void admin(HttpServerRequest req, String path, Buffer body) {
@@ -294,51 +377,48 @@ public final class ProviderSimulator implements AutoCloseable {
         }
     }
 
-    private static ObjectNode openAiCompletion(Simulated sim, JsonNode request) {
-        String model = request.path("model").asText("sim-model");
-        String text = reply(sim, model, request.path("messages"));
+    private static ObjectNode openAiCompletion(SimulatedAnswer answer, String model, JsonNode request) {
         long prompt = promptTokens(request.path("messages"));
-        long completion = text.split(" ").length;
+        long completion = answer.pieces().size();
         ObjectNode c = Json.object();
         c.put("id", "chatcmpl-sim" + Long.toHexString(ThreadLocalRandom.current().nextLong()));
         c.put("object", "chat.completion").put("created", Instant.now().getEpochSecond()).put("model", model);
         ObjectNode choice = c.putArray("choices").addObject();
         choice.put("index", 0);
-        choice.putObject("message").put("role", "assistant").put("content", text).putNull("refusal");
+        ObjectNode message = choice.putObject("message").put("role", "assistant");
+        if (answer.toolCall()) {
+            message.putNull("content");
+            ObjectNode call = message.putArray("tool_calls").addObject().put("id", answer.toolId(false)).put("type", "function");
+            call.putObject("function").put("name", answer.toolName()).put("arguments", answer.text());
+        } else {
+            message.put("content", answer.text());
+        }
+        message.putNull("refusal");
         choice.putNull("logprobs");
-        choice.put("finish_reason", "stop");
+        choice.put("finish_reason", answer.toolCall() ? "tool_calls" : "stop");
         c.putObject("usage").put("prompt_tokens", prompt).put("completion_tokens", completion)
                 .put("total_tokens", prompt + completion);
         return c;
     }
 
-    private static ObjectNode anthropicMessage(Simulated sim, JsonNode request) {
-        String model = request.path("model").asText("sim-model");
-        String text = reply(sim, model, request.path("messages"));
-        long prompt = promptTokens(request.path("messages")) + request.path("system").asText("").length() / 4;
+    private static ObjectNode anthropicMessage(SimulatedAnswer answer, String model, JsonNode request) {
         ObjectNode m = Json.object();
         m.put("model", model).put("id", "msg_sim" + Long.toHexString(ThreadLocalRandom.current().nextLong()))
                 .put("type", "message").put("role", "assistant");
-        m.putArray("content").addObject().put("type", "text").put("text", text);
-        m.put("stop_reason", "end_turn").putNull("stop_sequence");
-        m.putObject("usage").put("input_tokens", prompt).put("cache_creation_input_tokens", 0)
-                .put("cache_read_input_tokens", 0).put("output_tokens", text.split(" ").length);
+        if (answer.toolCall()) {
+            m.putArray("content").addObject().put("type", "tool_use").put("id", answer.toolId(true))
+                    .put("name", answer.toolName()).set("input", answer.arguments());
+        } else {
+            m.putArray("content").addObject().put("type", "text").put("text", answer.text());
+        }
+        m.put("stop_reason", answer.toolCall() ? "tool_use" : "end_turn").putNull("stop_sequence");
+        m.putObject("usage").put("input_tokens", anthropicPromptTokens(request)).put("cache_creation_input_tokens", 0)
+                .put("cache_read_input_tokens", 0).put("output_tokens", answer.pieces().size());
         return m;
     }
 
-    /** Says who answered, so a reader (or a test) sees the fallback in the text itself. */
-    private static String reply(Simulated sim, String model, JsonNode messages) {
-        String last = "";
-        for (JsonNode m : messages) {
-            if ("user".equals(m.path("role").asText())) {
-                JsonNode c = m.path("content");
-                last = c.isTextual() ? c.asText() : c.path(0).path("text").asText("");
-            }
-        }
-        if (last.length() > 200) {
-            last = last.substring(0, 200);
-        }
-        return "Simulated " + sim.name + " (" + model + ") answering: " + last;
+    private static long anthropicPromptTokens(JsonNode request) {
+        return promptTokens(request.path("messages")) + request.path("system").asText("").length() / 4;
     }
 
     private static long promptTokens(JsonNode messages) {
