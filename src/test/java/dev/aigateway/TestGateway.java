@@ -84,7 +84,7 @@ public final class TestGateway implements AutoCloseable, BeforeAllCallback, Befo
         props.put("gateway.simulator.mode", "off");
         for (String[] p : new String[][] { { "openai", "openai" }, { "anthropic", "anthropic" }, { "deepseek", "openai" },
                 { "holysheep", "openai" }, { "gemini", "openai" } }) {
-            upstream.provider(p[0], p[1], 0);
+            upstream.provider(p[0], p[1], 0, 0); // streams as fast as possible unless a test says otherwise
             props.put("provider." + p[0] + ".base-url", upstream.baseUrl(p[0]));
         }
         // small, predictable breakers: open after 4 calls at >= 50 % failures, half-open after 1 s

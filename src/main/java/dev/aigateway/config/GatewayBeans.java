@@ -151,7 +151,8 @@ public class GatewayBeans implements CamelConfiguration {
                     simulator = new ProviderSimulator(required.apply("gateway.simulator.host"))
                             .start(Integer.parseInt(required.apply("gateway.simulator.port")));
                 }
-                simulator.provider(s.name(), s.api(), Durations.parseMillis(required.apply("gateway.simulator.latency")));
+                simulator.provider(s.name(), s.api(), Durations.parseMillis(required.apply("gateway.simulator.latency")),
+                        Durations.parseMillis(required.apply("gateway.simulator.chunk-interval")));
                 baseUrl = simulator.baseUrl(s.name());
                 LOG.info("Provider {} ({} API, model {}) is SIMULATED at {}: {}", s.name(), s.api(), s.model(),
                         baseUrl, credential.describe());

@@ -73,16 +73,18 @@ public final class ProviderSimulator implements AutoCloseable {
         private final AtomicLong maxInFlight = new AtomicLong();
         private final AtomicLong streams = new AtomicLong();
         private final long defaultLatencyMs;
+        private final long defaultChunkMs;
         private volatile Faults faults;
         private volatile String lastCredential;
         private volatile JsonNode lastRequest;
         private volatile String lastAnswer;
 
-        Simulated(String name, String api, long latencyMs) {
+        Simulated(String name, String api, long latencyMs, long chunkMs) {
             this.name = name;
             this.api = api;
             this.defaultLatencyMs = latencyMs;
-            this.faults = Faults.none(latencyMs);
+            this.defaultChunkMs = chunkMs;
+            this.faults = Faults.none(latencyMs).withChunkMs(chunkMs);
         }
 
         public long calls() {
@@ -143,7 +145,7 @@ public final class ProviderSimulator implements AutoCloseable {
             maxInFlight.set(inFlight.get());
             lastRequest = null;
             lastAnswer = null;
-            faults = Faults.none(defaultLatencyMs);
+            faults = Faults.none(defaultLatencyMs).withChunkMs(defaultChunkMs);
         }
 
         ObjectNode toJson() {
@@ -159,9 +161,14 @@ public final class ProviderSimulator implements AutoCloseable {
         this.vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1).setWorkerPoolSize(1));
     }
 
-    /** Adds (or returns) a simulated provider at /&lt;name&gt;. */
+    /** Adds (or returns) a simulated provider at /&lt;name&gt;; its streams send a chunk every {@link Faults#DEFAULT_CHUNK_MS}. */
     public Simulated provider(String name, String api, long latencyMs) {
-        return providers.computeIfAbsent(name, n -> new Simulated(n, api, latencyMs));
+        return provider(name, api, latencyMs, Faults.DEFAULT_CHUNK_MS);
+    }
+
+    /** Adds (or returns) a simulated provider at /&lt;name&gt; with its answer time and pause between stream chunks. */
+    public Simulated provider(String name, String api, long latencyMs, long chunkMs) {
+        return providers.computeIfAbsent(name, n -> new Simulated(n, api, latencyMs, chunkMs));
     }
 
     public Simulated provider(String name) {

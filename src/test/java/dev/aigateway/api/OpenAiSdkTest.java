@@ -64,6 +64,32 @@ class OpenAiSdkTest {
         assertEquals(1, gw.sim("openai").calls(), "the SDK's own retries are off; the gateway fell back once");
     }
 
+    @Test
+    void officialSdkConsumesAStreamWithAMidStreamFailover() throws Exception {
+        gw.reset();
+        // openai's stream breaks after 5 chunks, twice: once for each way the script reads a stream
+        gw.sim("openai").faults(Faults.of("cut").withAfterChunks(5).withChunkMs(0));
+        String question = "Is the SDK happy with streams?";
+        Result result = run(List.of("node", "stream.mjs", question), 60);
+        assertEquals(0, result.exit(), result.output());
+        String[] lines = result.output().strip().split("\n");
+        String expected = "Simulated openai (gpt-4.1) answering: " + question;
+
+        JsonNode iterated = Json.MAPPER.readTree(lines[lines.length - 2]);
+        assertEquals(expected, iterated.path("text").asText(), "one answer, partly from each provider, nothing repeated");
+        assertEquals("[\"gpt-4.1\",\"claude-sonnet-4-5\"]", iterated.path("models").toString());
+        assertEquals("stop", iterated.path("finish_reason").asText());
+        assertEquals(expected.split(" ").length, iterated.at("/usage/completion_tokens").asInt(), "usage covers both providers");
+        assertEquals("openai", iterated.at("/gateway/mid_stream_failover/from").asText());
+        assertEquals("anthropic", iterated.at("/gateway/mid_stream_failover/to").asText());
+        assertEquals("openai", iterated.path("provider").asText(), "x-gateway-provider: who started the answer");
+
+        JsonNode accumulated = Json.MAPPER.readTree(lines[lines.length - 1]);
+        assertEquals(expected, accumulated.path("content").asText(), "the SDK's own stream accumulator agrees");
+        assertEquals("stop", accumulated.path("finish_reason").asText());
+        assertEquals(2, gw.sim("anthropic").calls());
+    }
+
     record Result(int exit, String output) {
     }
 

@@ -90,6 +90,22 @@ class KafkaIngressTest {
     }
 
     @Test
+    void anAnswerCutMidStreamIsFinishedByTheNextProvider() {
+        // the gateway streams from the provider even for Kafka: the cut answer is continued, not lost
+        gw.sim("openai").faults(Faults.of("cut").withAfterChunks(5).withChunkMs(0));
+        String id = "cut-" + UUID.randomUUID();
+        kafka.send("ai.requests", id, "{\"prompt\":\"finish my sentence\",\"request_id\":\"" + id + "\"}");
+        JsonNode r = json(only(kafka.readUntil("ai.responses", Duration.ofSeconds(20), all -> !withIdPrefix(all, id).isEmpty()), id));
+        assertTrue(r.path("success").asBoolean(), r.toString());
+        assertEquals("Simulated openai (gpt-4.1) answering: finish my sentence", r.path("content").asText());
+        assertEquals("anthropic", r.path("provider").asText());
+        assertEquals("stream_cut", r.at("/mid_stream_failover/reason").asText());
+        assertEquals(2, r.path("parts").size());
+        assertEquals(7, r.at("/tokens_used/completion").asInt(), "5 words from openai, 2 from anthropic");
+        assertEquals("stream_cut", r.at("/attempts/0/outcome").asText());
+    }
+
+    @Test
     void allFailedIsAFailureReplyNotSilence() {
         gw.sim("openai").faults(Faults.of("error"));
         gw.sim("anthropic").faults(Faults.of("error"));

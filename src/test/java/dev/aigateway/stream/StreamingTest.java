@@ -44,9 +44,9 @@ class StreamingTest {
 
     @Test
     void chunksReachTheClientWhileTheUpstreamStillHoldsTheRest() throws Exception {
-        // openai sends 2 pieces and then holds the rest for ever: only a gateway that forwards chunk by chunk
+        // openai sends 5 pieces and then holds the rest for ever: only a gateway that forwards chunk by chunk
         // lets the client read them before the idle timeout hands the answer to anthropic
-        gw.sim("openai").faults(Faults.of("stall").withAfterChunks(2).withChunkMs(0));
+        gw.sim("openai").faults(Faults.of("stall").withAfterChunks(5).withChunkMs(0));
         try (SseClientSupport sse = SseClientSupport.open(gw, streamRequest(PROMPT, false))) {
             assertEquals(200, sse.response.statusCode());
             assertTrue(sse.response.headers().firstValue("content-type").orElse("").startsWith("text/event-stream"));
@@ -66,14 +66,14 @@ class StreamingTest {
         }
     }
 
-    @ParameterizedTest(name = "{0} after 3 pieces → {1}, anthropic continues")
+    @ParameterizedTest(name = "{0} after 5 pieces → {1}, anthropic continues")
     @CsvSource({ "cut, stream_cut", "truncate, stream_truncated", "malformed, stream_malformed",
             "error-event, stream_error" })
     void aBrokenStreamIsContinuedByTheNextProvider(String fault, String outcome) throws Exception {
-        gw.sim("openai").faults(Faults.of(fault).withAfterChunks(3).withChunkMs(0));
+        gw.sim("openai").faults(Faults.of(fault).withAfterChunks(5).withChunkMs(0));
         try (SseClientSupport sse = SseClientSupport.open(gw, streamRequest(PROMPT, true))) {
             sse.readAll();
-            String partial = "Simulated openai (gpt-4.1)";
+            String partial = "Simulated openai (gpt-4.1) answering: Explain";
             // one answer, nothing repeated, nothing restarted: partial from openai + anthropic's continuation
             assertEquals(OPENAI_ANSWER, sse.text());
             assertEquals(OPENAI_ANSWER.substring(partial.length()), gw.sim("anthropic").lastAnswer());
@@ -91,7 +91,7 @@ class StreamingTest {
             JsonNode usage = chunks.get(chunks.size() - 1);
             assertEquals(0, usage.path("choices").size(), "the usage chunk comes last, with no choices");
             long words = OPENAI_ANSWER.split(" ").length;
-            assertEquals(words, usage.at("/usage/completion_tokens").asLong(), "3 chunks from openai + the rest from anthropic");
+            assertEquals(words, usage.at("/usage/completion_tokens").asLong(), "5 chunks from openai + the rest from anthropic");
             JsonNode finish = chunks.get(chunks.size() - 2);
             assertEquals("stop", finish.at("/choices/0/finish_reason").asText());
             JsonNode failover = finish.at("/gateway/mid_stream_failover");
