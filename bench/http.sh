@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # HTTP path benchmark: the gateway jar (embedded simulator as upstream) under wrk.
 #   bench/http.sh            (needs: mvn, wrk — apt-get install wrk; JDK 21+ recommended)
-# Rows: fast upstream at c=32; dead primary (breaker open) at c=32; a 2 s upstream at c=2000, which
+# Rows: fast upstream at c=32 (plain, streamed, and with a mid-stream failover on every request); dead primary (breaker open) at c=32; a 2 s upstream at c=2000, which
 # shows how many slow LLM calls the gateway holds at once (rps ~= in-flight / 2 s).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,7 +15,7 @@ command -v wrk >/dev/null || { echo "wrk missing: apt-get install -y wrk"; exit 
 [ -f target/ai-failover-gateway.jar ] || mvn -q -B package -DskipTests
 
 log=$(mktemp)
-GATEWAY_HTTP_PORT=$PORT GATEWAY_SIMULATOR_PORT=$SIM GATEWAY_SIMULATOR_MODE=on GATEWAY_SIMULATOR_LATENCY=0ms GATEWAY_KAFKA_ENABLED=false \
+GATEWAY_HTTP_PORT=$PORT GATEWAY_SIMULATOR_PORT=$SIM GATEWAY_SIMULATOR_MODE=on GATEWAY_SIMULATOR_LATENCY=0ms GATEWAY_SIMULATOR_CHUNK_INTERVAL=0ms GATEWAY_KAFKA_ENABLED=false \
   CAMEL_MAIN_ROUTES_RELOAD_ENABLED=false java -Xmx512m -jar target/ai-failover-gateway.jar > "$log" 2>&1 &
 gw=$!
 trap 'kill $gw 2>/dev/null; wait $gw 2>/dev/null || true' EXIT
@@ -23,8 +23,8 @@ for _ in $(seq 1 100); do curl -sf -o /dev/null "localhost:$PORT/v1/models" && b
 url="http://127.0.0.1:$PORT/v1/chat/completions"
 sim() { curl -sf -X PUT "localhost:$SIM/_sim/$1" -d "$2" >/dev/null; }
 rss() { awk '/VmRSS/ {printf "%d", $2/1024}' /proc/$gw/status; }
-row() { # name, connections, duration
-  local out; out=$(wrk -t2 -c"$2" -d"$3" --timeout 30s --latency -s bench/chat.lua "$url" 2>&1 | grep BENCH)
+row() { # name, connections, duration[, wrk script]
+  local out; out=$(wrk -t2 -c"$2" -d"$3" --timeout 30s --latency -s "${4:-bench/chat.lua}" "$url" 2>&1 | grep BENCH)
   printf '| %s | %s | %s | %s MiB |\n' "$1" "$2" "$(echo "$out" | sed 's/BENCH //')" "$(rss)"
 }
 
@@ -33,6 +33,10 @@ wrk -t2 -c32 -d15s -s bench/chat.lua "$url" >/dev/null 2>&1   # JIT warm-up, not
 echo "| scenario | connections | result | gateway RSS |"
 echo "| --- | --- | --- | --- |"
 row "single provider, fast upstream" 32 "$DURATION"
+row "same, streamed to the client (stream: true)" 32 "$DURATION" bench/chat-stream.lua
+sim openai '{"fault":"cut","after_chunks":3}'
+row "primary cuts every stream after 3 chunks -> anthropic continues" 32 "$DURATION" bench/chat-stream.lua
+curl -sf -X POST "localhost:$SIM/_sim/openai/reset" >/dev/null
 sim openai '{"latency_ms":2000}'
 row "2 s upstream (LLM-like)" 2000 "${SLOW_DURATION:-20s}"
 held=$(curl -s "localhost:$SIM/_sim/openai" | sed 's/.*"max_in_flight":\([0-9]*\).*/\1/')

@@ -275,14 +275,14 @@ public final class AnswerStream {
         return !s.isEmpty() && Character.isWhitespace(s.charAt(s.length() - 1));
     }
 
-    /** Reasoning, refusal or tool-call deltas are forwarded even when the text part is empty. */
-    private static boolean carriesMoreThanText(ObjectNode chunk) {
+    /** Reasoning, refusal or tool-call deltas count as content even when the text part is empty. */
+    static boolean carriesMoreThanText(ObjectNode chunk) {
         JsonNode delta = chunk.path("choices").path(0).path("delta");
-        var names = delta.fieldNames();
-        while (names.hasNext()) {
-            String f = names.next();
-            JsonNode v = delta.get(f);
-            if (!"role".equals(f) && !"content".equals(f) && !v.isNull() && !(v.isTextual() && v.asText().isEmpty())) {
+        for (var it = delta.fields(); it.hasNext();) {
+            var f = it.next();
+            JsonNode v = f.getValue();
+            if (!"role".equals(f.getKey()) && !"content".equals(f.getKey()) && !v.isNull()
+                    && !(v.isTextual() && v.asText().isEmpty())) {
                 return true;
             }
         }

@@ -121,19 +121,7 @@ public final class ProviderStream {
     }
 
     private static boolean hasContent(StreamEvent ev) {
-        if (!ev.text().isEmpty() || ev.toolCall()) {
-            return true;
-        }
-        JsonNode delta = ev.chunk().path("choices").path(0).path("delta");
-        for (var it = delta.fields(); it.hasNext();) {
-            var f = it.next();
-            JsonNode v = f.getValue();
-            if (!"role".equals(f.getKey()) && !"content".equals(f.getKey()) && !v.isNull()
-                    && !(v.isTextual() && v.asText().isEmpty())) {
-                return true; // reasoning, refusal
-            }
-        }
-        return false;
+        return !ev.text().isEmpty() || ev.toolCall() || AnswerStream.carriesMoreThanText(ev.chunk());
     }
 
     private static StreamBrokenException broken(AnswerStream answer, AnswerStream.Part part, StreamWatchdog.Watched in,

@@ -120,6 +120,10 @@ public final class SseClient implements AnswerSink {
                 if (response.writeQueueFull()) {
                     drained.get(slowClientMs, TimeUnit.MILLISECONDS);
                 }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                gone = true;
+                return;
             } catch (Exception e) {
                 gone = true;
                 response.reset();
