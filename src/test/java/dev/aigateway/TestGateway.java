@@ -129,6 +129,8 @@ public final class TestGateway implements AutoCloseable, BeforeAllCallback, Befo
             breaker(p).reset();
         }
         context().getRegistry().lookupByNameAndType("cooldowns", Cooldowns.class).clear();
+        context().getRegistry().lookupByNameAndType("answerStreams", dev.aigateway.stream.AnswerStreams.class)
+                .forgetPrefillRefusals();
     }
 
     public HttpResponse<String> chat(String json, String... headers) {

@@ -50,6 +50,8 @@ import dev.aigateway.api.Json;
  *     mid-body), {@code truncate} (body ends cleanly without the end of the answer), {@code stall} (nothing
  *     more, connection held open), {@code malformed} (a broken event), {@code error-event} (the API's in-band
  *     error event). Without streaming they act as drop, hang, garbage, garbage and HTTP 500.</li>
+ * <li>{@code no-prefill}: a model that refuses a conversation ending with an assistant turn (400), as
+ *     Claude Sonnet/Opus 4.6 do; everything else is answered.</li>
  * </ul>
  */
 public final class ProviderSimulator implements AutoCloseable {
@@ -297,6 +299,17 @@ public final class ProviderSimulator implements AutoCloseable {
         HttpServerResponse res = req.response();
         if (res.closed()) {
             return; // the caller gave up during the latency
+        }
+        if ("no-prefill".equals(fault)) {
+            // a model like Claude Sonnet 4.6: a conversation ending with an assistant turn is refused
+            JsonNode messages = request == null ? null : request.path("messages");
+            if (messages != null && !messages.isEmpty()
+                    && "assistant".equals(messages.get(messages.size() - 1).path("role").asText())) {
+                send(res, 400, error(sim, "invalid_request_error", "This model does not support assistant message "
+                        + "prefill. The conversation must end with a user message."));
+                return;
+            }
+            fault = null;
         }
         boolean inStream = stream && fault != null && SseAnswer.STREAM_FAULTS.contains(fault);
         if (fault != null && !inStream) {

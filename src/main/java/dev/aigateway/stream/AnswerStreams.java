@@ -88,6 +88,11 @@ public final class AnswerStreams implements AutoCloseable {
         }
     }
 
+    /** Forgets which providers refused a prefill (tests start each case clean). */
+    public void forgetPrefillRefusals() {
+        prefillRefused.clear();
+    }
+
     public boolean prefillAllowed(String provider, boolean configured) {
         return configured && !prefillRefused.contains(provider);
     }

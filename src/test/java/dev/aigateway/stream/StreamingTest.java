@@ -129,6 +129,28 @@ class StreamingTest {
     }
 
     @Test
+    void aModelThatRefusesPrefillIsAskedWithTheInstructionFromThenOn() throws Exception {
+        gw.sim("openai").faults(Faults.of("cut").withAfterChunks(5).withChunkMs(0));
+        gw.sim("anthropic").faults(Faults.of("no-prefill"));
+        try (SseClientSupport sse = SseClientSupport.open(gw, streamRequest(PROMPT, false))) {
+            sse.readAll();
+            assertEquals(OPENAI_ANSWER, sse.text(), "the refusal did not cost the answer");
+            JsonNode finish = sse.chunks().get(sse.chunks().size() - 1);
+            assertEquals("prefill_refused", finish.at("/gateway/attempts/1/outcome").asText(), finish.toString());
+            assertEquals("deepseek", finish.at("/gateway/provider").asText());
+        }
+        // the next continuation for anthropic comes as an assistant turn plus the instruction, and is accepted
+        try (SseClientSupport sse = SseClientSupport.open(gw, streamRequest(PROMPT, false))) {
+            sse.readAll();
+            assertEquals(OPENAI_ANSWER, sse.text());
+            JsonNode finish = sse.chunks().get(sse.chunks().size() - 1);
+            assertEquals("anthropic", finish.at("/gateway/provider").asText(), finish.toString());
+            JsonNode messages = gw.sim("anthropic").lastRequest().path("messages");
+            assertEquals("user", messages.get(messages.size() - 1).path("role").asText());
+        }
+    }
+
+    @Test
     void rateLimitBeforeTheFirstChunkIsAPlainFallback() throws Exception {
         gw.sim("openai").faults(Faults.of("rate-limit"));
         try (SseClientSupport sse = SseClientSupport.open(gw, streamRequest(PROMPT, false))) {
