@@ -1,7 +1,13 @@
--- wrk script: POST a small chat completion request (bench/http.sh)
+-- wrk script: POST a small chat completion request (bench/http.sh); `-- stream` streams it (stream: true)
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
 wrk.body = '{"model":"gpt-4.1","messages":[{"role":"user","content":"Say hello in five words"}],"max_tokens":16}'
+
+init = function(args)
+  if args[1] == "stream" then
+    wrk.body = '{"model":"gpt-4.1","stream":true,"messages":[{"role":"user","content":"Say hello in five words"}],"max_tokens":16}'
+  end
+end
 
 local non200 = 0
 response = function(status, headers, body)

@@ -24,8 +24,8 @@ for _ in $(seq 1 100); do curl -sf -o /dev/null "localhost:$PORT/v1/models" && b
 url="http://127.0.0.1:$PORT/v1/chat/completions"
 sim() { curl -sf -X PUT "localhost:$SIM/_sim/$1" -d "$2" >/dev/null; }
 rss() { awk '/VmRSS/ {printf "%d", $2/1024}' /proc/$gw/status; }
-row() { # name, connections, duration[, wrk script]
-  local out; out=$(wrk -t2 -c"$2" -d"$3" --timeout 30s --latency -s "${4:-bench/chat.lua}" "$url" 2>&1 | grep BENCH)
+row() { # name, connections, duration[, "stream"]
+  local out; out=$(wrk -t2 -c"$2" -d"$3" --timeout 30s --latency -s bench/chat.lua "$url" -- "${4:-}" 2>&1 | grep BENCH)
   printf '| %s | %s | %s | %s MiB |\n' "$1" "$2" "$(echo "$out" | sed 's/BENCH //')" "$(rss)"
 }
 
@@ -34,14 +34,14 @@ wrk -t2 -c32 -d15s -s bench/chat.lua "$url" >/dev/null 2>&1   # JIT warm-up, not
 echo "| scenario | connections | result | gateway RSS |"
 echo "| --- | --- | --- | --- |"
 row "single provider, fast upstream" 32 "$DURATION"
-row "same, streamed to the client (stream: true)" 32 "$DURATION" bench/chat-stream.lua
+row "same, streamed to the client (stream: true)" 32 "$DURATION" stream
 sim openai '{"latency_ms":2000}'
 row "2 s upstream (LLM-like)" 2000 "${SLOW_DURATION:-20s}"
 held=$(curl -s "localhost:$SIM/_sim/openai" | sed 's/.*"max_in_flight":\([0-9]*\).*/\1/')
 # a third of openai's streams break after 5 chunks: anthropic continues them (breaker threshold 90 % here,
 # so a run of bad luck in the window does not turn the row into the breaker-open path)
 sim openai '{"fault":"cut","rate":0.33,"after_chunks":5,"latency_ms":0}'
-row "1/3 of primary streams cut mid-answer -> continued" 32 "$DURATION" bench/chat-stream.lua
+row "1/3 of primary streams cut mid-answer -> continued" 32 "$DURATION" stream
 sim openai '{"fault":"error","status":500,"latency_ms":0}'
 wrk -t1 -c4 -d2s -s bench/chat.lua "$url" >/dev/null 2>&1    # opens openai's breaker
 row "dead primary (breaker open) -> anthropic" 32 "$DURATION"
