@@ -39,6 +39,9 @@ public final class AnswerStream {
     private String abandoned;
     private String abandonedOutcome;
     private ObjectNode failover;
+    /** The broken part whose takeover is not counted yet, and its request. */
+    private Part pendingFailover;
+    private String pendingRequestId;
 
     AnswerStream(AnswerSink sink, AnswerStreams config) {
         this.sink = sink;
@@ -61,7 +64,7 @@ public final class AnswerStream {
      */
     public ChatRequest requestFor(String provider, boolean prefill, ChatRequest original, String chainMode) {
         if (sink.gone()) {
-            throw new StreamAbandonedException("client_closed", "the client closed the stream");
+            clientGone();
         }
         if (abandoned != null) {
             throw new StreamAbandonedException(abandonedOutcome, abandoned);
@@ -72,12 +75,9 @@ public final class AnswerStream {
         MidStreamMode mode = config.mode(chainMode);
         Part broken = parts.get(parts.size() - 1);
         failover = Json.object().put("from", broken.provider).put("to", provider).put("reason", broken.outcome)
-                .put("after_chars", text.length()).put("mode", mode.label());
-        config.metrics().midStreamFailover(broken.provider, provider, broken.outcome,
-                toolCallSent ? "tool_call" : mode.label());
-        LOG.info("Mid-stream failover of request {}: {} broke the answer after {} chars ({}); {} takes over ({}{})",
-                original.requestId(), broken.provider, text.length(), broken.outcome, provider,
-                toolCallSent ? "cut inside a tool call" : "mode " + mode.label(), sink.live() ? ", live stream" : "");
+                .put("after_chars", text.length()).put("mode", toolCallSent ? "tool_call" : mode.label());
+        pendingFailover = broken;
+        pendingRequestId = original.requestId();
         if (toolCallSent) {
             if (sink.live()) {
                 abandon("tool_call_cut", broken.provider + " broke the stream inside a tool call ("
@@ -97,7 +97,20 @@ public final class AnswerStream {
         return Continuations.request(original, text.toString(), prefill, config.instruction());
     }
 
+    /** The client left: no provider is called for it any more. */
+    StreamAbandonedException clientGone() {
+        if (abandoned == null) {
+            abandoned = "the client closed the stream";
+            abandonedOutcome = "client_closed";
+        }
+        throw new StreamAbandonedException(abandonedOutcome, abandoned);
+    }
+
     private void abandon(String outcome, String message) {
+        if (failover != null) {
+            failover.put("to", (String) null);
+            recordFailover("none");
+        }
         abandoned = message;
         abandonedOutcome = outcome;
         throw new StreamAbandonedException(outcome, message);
@@ -116,8 +129,24 @@ public final class AnswerStream {
         toolCallSent = false;
     }
 
+    /** Counts and logs a mid-stream failover once, when it is clear who took over (or that nobody did). */
+    private void recordFailover(String to) {
+        if (pendingFailover == null) {
+            return;
+        }
+        Part broken = pendingFailover;
+        pendingFailover = null;
+        String mode = failover.path("mode").asText();
+        config.metrics().midStreamFailover(broken.provider, to, broken.outcome, mode);
+        LOG.info("Mid-stream failover of request {}: {} broke the answer after {} chars ({}); {} ({}{})",
+                pendingRequestId, broken.provider, failover.path("after_chars").asInt(), broken.outcome,
+                "none".equals(to) ? "nobody takes over" : to + " takes over", "tool_call".equals(mode)
+                        ? "cut inside a tool call" : "mode " + mode, sink.live() ? ", live stream" : "");
+    }
+
     /** A provider's stream starts. */
     public Part begin(ProviderSettings provider, long requestBytes) {
+        recordFailover(provider.name());
         Part p = new Part(provider, requestBytes, !text.isEmpty());
         parts.add(p);
         return p;

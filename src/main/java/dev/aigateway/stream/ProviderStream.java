@@ -74,7 +74,7 @@ public final class ProviderStream {
             String reason = in.abortReason();
             if ("client_closed".equals(reason)) {
                 answer.failed(part, reason);
-                throw new StreamAbandonedException(reason, "the client closed the stream");
+                throw answer.clientGone();
             }
             if (reason == null) {
                 reason = io instanceof SocketTimeoutException ? (part.contentChunks() == 0 ? "first_token_timeout"

@@ -125,7 +125,12 @@ class StreamingTest {
             assertEquals("user", messages.get(n - 1).path("role").asText());
             assertTrue(messages.get(n - 1).path("content").asText().contains("Continue it exactly where it stops"));
             assertEquals("system", messages.get(0).path("role").asText(), "the user's system prompt is untouched");
+            JsonNode finish = sse.chunks().get(sse.chunks().size() - 1);
+            assertEquals("deepseek", finish.at("/gateway/mid_stream_failover/to").asText());
         }
+        String metrics = gw.management("/observe/metrics").body();
+        assertTrue(metrics.contains("gateway_stream_failovers_total{from=\"openai\",mode=\"continue\",reason=\"stream_cut\",to=\"deepseek\"}"),
+                "counted once, for the provider that took over");
     }
 
     @Test
