@@ -32,7 +32,29 @@ public final class GatewayApplication {
                 System.getProperty("gateway.config", "config/application.properties"));
         main.setDefaultPropertyPlaceholderLocation("file:" + config);
         main.configure().addConfiguration(GatewayBeans.class);
+        environmentOverrides(config).forEach(main::addOverrideProperty);
         overrides.forEach(main::addOverrideProperty);
         return main;
+    }
+
+    /**
+     * Every key of the properties file, overridden by its upper-snake-case environment variable. Camel maps
+     * only some prefixes itself (not camel.management.*, camel.component.*), so the gateway does it for all.
+     */
+    static Map<String, String> environmentOverrides(String config) {
+        Map<String, String> out = new java.util.HashMap<>();
+        java.util.Properties file = new java.util.Properties();
+        try (java.io.Reader r = java.nio.file.Files.newBufferedReader(java.nio.file.Path.of(config))) {
+            file.load(r);
+        } catch (java.io.IOException e) {
+            return out; // Camel reports a missing file itself
+        }
+        for (String key : file.stringPropertyNames()) {
+            String value = System.getenv(key.toUpperCase(java.util.Locale.ROOT).replace('.', '_').replace('-', '_'));
+            if (value != null) {
+                out.put(key, value);
+            }
+        }
+        return out;
     }
 }

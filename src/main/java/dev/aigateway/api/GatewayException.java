@@ -12,6 +12,8 @@ public class GatewayException extends RuntimeException {
     private final String type;
     private final String code;
     private final String param;
+    private long retryAfterSeconds = -1;
+    private boolean shouldRetry = true;
 
     public GatewayException(int status, String type, String code, String param, String message) {
         super(message);
@@ -23,6 +25,26 @@ public class GatewayException extends RuntimeException {
 
     public static GatewayException invalid(String param, String message) {
         return new GatewayException(400, "invalid_request_error", "invalid_request", param, message);
+    }
+
+    /** Sent as Retry-After (HTTP) / retry_after_s (Kafka). */
+    public GatewayException retryAfter(long seconds) {
+        this.retryAfterSeconds = seconds;
+        return this;
+    }
+
+    /** Retrying will not help (a spent budget): the SDKs are told so with x-should-retry: false. */
+    public GatewayException noRetry() {
+        this.shouldRetry = false;
+        return this;
+    }
+
+    public long retryAfterSeconds() {
+        return retryAfterSeconds;
+    }
+
+    public boolean shouldRetry() {
+        return shouldRetry;
     }
 
     public int status() {

@@ -127,6 +127,12 @@ public class HttpIngress {
         metrics.request("http", req == null ? "none" : req.chain(), error.status() >= 500 ? "error" : "rejected", 0, 0);
         Message m = exchange.getMessage();
         m.removeHeaders("*");
+        if (error.retryAfterSeconds() > 0) {
+            m.setHeader("Retry-After", String.valueOf(error.retryAfterSeconds()));
+        }
+        if (!error.shouldRetry()) {
+            m.setHeader("x-should-retry", "false");
+        }
         respond(m, error.status(), error.toBody(), exchange.getProperty(AttemptLog.PROPERTY, AttemptLog.class),
                 exchange.getProperty(ProviderCall.REQUEST, ChatRequest.class));
     }

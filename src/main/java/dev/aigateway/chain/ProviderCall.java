@@ -9,6 +9,8 @@ import org.apache.camel.Message;
 import org.apache.camel.component.http.HttpMethods;
 
 import dev.aigateway.api.ChatRequest;
+import dev.aigateway.auth.ApiKeys;
+import dev.aigateway.auth.GatewayKey;
 import dev.aigateway.api.ChatResult;
 import dev.aigateway.api.ProviderRejection;
 import dev.aigateway.health.ProviderHealth;
@@ -57,6 +59,11 @@ public class ProviderCall {
         cooldowns.check(name);
         if (!exchange.getProperty(Attempts.HEALTH_BYPASS, false, Boolean.class)) {
             health.check(name);
+        }
+        GatewayKey key = exchange.getProperty(ApiKeys.KEY, GatewayKey.class);
+        if (key != null && !key.allowsModel(provider.settings().model())) {
+            throw new ProviderSkippedException(name, "model_not_allowed", "this API key may not use model "
+                    + provider.settings().model());
         }
         ChatRequest request = exchange.getProperty(REQUEST, ChatRequest.class);
         AnswerStream answer = exchange.getProperty(AnswerStream.PROPERTY, AnswerStream.class);

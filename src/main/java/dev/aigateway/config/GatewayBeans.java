@@ -19,6 +19,9 @@ import org.slf4j.LoggerFactory;
 
 import dev.aigateway.api.HttpIngress;
 import dev.aigateway.api.RequestParser;
+import dev.aigateway.auth.ApiKeys;
+import dev.aigateway.auth.KeyAdmin;
+import dev.aigateway.auth.KeyFile;
 import dev.aigateway.chain.Attempts;
 import dev.aigateway.chain.Breakers;
 import dev.aigateway.chain.Cooldowns;
@@ -120,6 +123,17 @@ public class GatewayBeans implements CamelConfiguration {
                 context.createProducerTemplate()));
         LiveChains chains = new LiveChains(context);
         context.getRegistry().bind("chains", chains);
+        ApiKeys apiKeys = new ApiKeys(Boolean.parseBoolean(required.apply("gateway.auth.enabled")),
+                new KeyFile(java.nio.file.Path.of(required.apply("gateway.auth.keys-file"))), metrics, 500);
+        context.getRegistry().bind("apiKeys", apiKeys);
+        context.getRegistry().bind("keyAdmin", new KeyAdmin(apiKeys, Credential.of(required.apply("gateway.auth.admin-key-env"),
+                blankToNull(property.apply("gateway.auth.admin-key-file"))), required.apply("gateway.auth.admin-key-env")));
+        context.addService(new ServiceSupport() {
+            @Override
+            protected void doStop() {
+                apiKeys.close();
+            }
+        });
         RequestParser parser = new RequestParser(required.apply("gateway.default-chain"),
                 required.apply("gateway.premium-chain"));
         context.getRegistry().bind("httpIngress", new HttpIngress(parser, providers, chains, metrics, streams,
@@ -175,5 +189,9 @@ public class GatewayBeans implements CamelConfiguration {
                     required.apply("gateway.simulator.host"), sim.port());
         }
         return providers;
+    }
+
+    private static String blankToNull(String s) {
+        return s == null || s.isBlank() ? null : s.trim();
     }
 }

@@ -195,8 +195,11 @@ public class KafkaIngress {
 
     private ObjectNode failure(ObjectNode reply, GatewayException error, AttemptLog log) {
         reply.put("success", false);
-        reply.putObject("error").put("message", error.getMessage()).put("type", error.type()).put("code", error.code())
-                .put("status", error.status());
+        ObjectNode e = reply.putObject("error").put("message", error.getMessage()).put("type", error.type())
+                .put("code", error.code()).put("status", error.status());
+        if (error.retryAfterSeconds() > 0) {
+            e.put("retry_after_s", error.retryAfterSeconds());
+        }
         ArrayNode tried = reply.putArray("providers_tried");
         if (log != null) {
             log.attempts().forEach(a -> tried.add(a.provider()));

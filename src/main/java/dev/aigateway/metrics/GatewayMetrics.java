@@ -77,6 +77,21 @@ public final class GatewayMetrics {
                 .record(ms, TimeUnit.MILLISECONDS);
     }
 
+    /** A request made with a gateway API key, by outcome (ok, failed, rate_limited, over_budget, forbidden). */
+    public void keyRequest(String key, String outcome) {
+        Counter.builder("gateway.key.requests").description("Requests per gateway API key")
+                .tags("key", key, "outcome", outcome).register(registry).increment();
+    }
+
+    /** Tokens and spend of a gateway API key (the tag is the key's id, never the key). */
+    public void keyUsage(String key, long promptTokens, long completionTokens, double costUsd) {
+        Counter.builder("gateway.key.tokens").tags("key", key, "direction", "in").register(registry).increment(promptTokens);
+        Counter.builder("gateway.key.tokens").tags("key", key, "direction", "out").register(registry)
+                .increment(completionTokens);
+        Counter.builder("gateway.key.cost.usd").description("Spend per gateway API key").tag("key", key)
+                .register(registry).increment(costUsd);
+    }
+
     public void breakerTransition(String provider, String from, String to) {
         Counter.builder("gateway.breaker.transitions").tags("provider", provider, "from", from, "to", to)
                 .register(registry).increment();

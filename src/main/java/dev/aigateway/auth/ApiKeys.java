@@ -1,0 +1,228 @@
+package dev.aigateway.auth;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.attribute.FileTime;
+import java.time.YearMonth;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.apache.camel.Exchange;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import dev.aigateway.api.ChatRequest;
+import dev.aigateway.api.ChatResult;
+import dev.aigateway.api.GatewayException;
+import dev.aigateway.api.Json;
+import dev.aigateway.chain.ProviderCall;
+import dev.aigateway.metrics.GatewayMetrics;
+
+/**
+ * The gateway's own API keys ({@code gateway.auth.*}): who may call, which chains and models, how often
+ * (requests per minute) and how much (USD per month), with each key's usage. The keys file is re-read
+ * when it changes, so a key added or revoked there (or through the admin API / CLI) counts within a
+ * second, without a restart. Usage is kept in memory: a restart starts the month's counters at zero.
+ */
+public final class ApiKeys implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(ApiKeys.class);
+    /** Exchange property: the {@link GatewayKey} a request came with. */
+    public static final String KEY = "gatewayKey";
+
+    private final boolean enabled;
+    private final KeyFile file;
+    private final GatewayMetrics metrics;
+    private final Map<String, KeyUsage> usage = new ConcurrentHashMap<>();
+    private final ScheduledExecutorService watcher;
+    private volatile Map<String, GatewayKey> bySha = Map.of();
+    private volatile FileTime loadedModified;
+    private volatile long loadedSize = -1;
+
+    public ApiKeys(boolean enabled, KeyFile file, GatewayMetrics metrics, long reloadCheckMs) {
+        this.enabled = enabled;
+        this.file = file;
+        this.metrics = metrics;
+        reload();
+        watcher = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "gateway-keys-watch");
+            t.setDaemon(true);
+            return t;
+        });
+        watcher.scheduleWithFixedDelay(this::reloadIfChanged, reloadCheckMs, reloadCheckMs, TimeUnit.MILLISECONDS);
+        if (enabled) {
+            LOG.info("Gateway API keys required: {} keys in {} ({} revoked)", bySha.size(), file.path(),
+                    bySha.values().stream().filter(GatewayKey::revoked).count());
+        }
+    }
+
+    public boolean enabled() {
+        return enabled;
+    }
+
+    public KeyFile file() {
+        return file;
+    }
+
+    /**
+     * First step of an ingress: the key of the request (HTTP {@code Authorization: Bearer}, Kafka record
+     * header {@code api-key}) must be one of the file's, not revoked.
+     */
+    public void authenticate(Exchange exchange, String ingress) {
+        if (!enabled) {
+            return;
+        }
+        String secret = "kafka".equals(ingress) ? header(exchange, "api-key") : bearer(header(exchange, "Authorization"));
+        if (secret == null || secret.isBlank()) {
+            throw new GatewayException(401, "invalid_request_error", "missing_api_key", null, "kafka".equals(ingress)
+                    ? "Missing API key: send the record header api-key: <gateway key>"
+                    : "Missing API key: send Authorization: Bearer <gateway key>");
+        }
+        GatewayKey key = bySha.get(KeyFile.sha256(secret.trim()));
+        if (key == null) {
+            throw new GatewayException(401, "invalid_request_error", "invalid_api_key", null,
+                    "Incorrect API key provided: it is not a key of this gateway");
+        }
+        if (key.revoked()) {
+            throw new GatewayException(401, "invalid_request_error", "invalid_api_key", null,
+                    "This API key (" + key.id() + ") has been revoked");
+        }
+        exchange.setProperty(KEY, key);
+    }
+
+    /** After the request is read: its chain must be allowed, and the key within its rate and budget. */
+    public void admit(Exchange exchange) {
+        GatewayKey key = exchange.getProperty(KEY, GatewayKey.class);
+        if (key == null) {
+            return;
+        }
+        ChatRequest request = exchange.getProperty(ProviderCall.REQUEST, ChatRequest.class);
+        if (request != null && !key.allowsChain(request.chain())) {
+            metrics.keyRequest(key.id(), "forbidden");
+            throw new GatewayException(403, "permission_error", "chain_not_allowed", "chain",
+                    "This API key may not use chain '" + request.chain() + "' (allowed: " + key.chains() + ")");
+        }
+        KeyUsage u = usage(key);
+        long waitMs = u.tryAcquire(key.rpm());
+        if (waitMs >= 0) {
+            metrics.keyRequest(key.id(), "rate_limited");
+            long seconds = Math.max(1, (waitMs + 999) / 1000);
+            throw new GatewayException(429, "requests", "rate_limit_exceeded", null,
+                    "Rate limit of " + key.rpm() + " requests per minute reached for this API key (" + key.id()
+                            + "); retry after " + seconds + " s").retryAfter(seconds);
+        }
+        if (key.monthlyBudgetUsd() > 0 && u.spentThisMonth() >= key.monthlyBudgetUsd()) {
+            metrics.keyRequest(key.id(), "over_budget");
+            throw new GatewayException(429, "insufficient_quota", "insufficient_quota", null, String.format(Locale.ROOT,
+                    "This API key (%s) has used its monthly budget of %.2f USD (spent %.4f USD in %s)", key.id(),
+                    key.monthlyBudgetUsd(), u.spentThisMonth(), YearMonth.now(ZoneOffset.UTC))).noRetry();
+        }
+    }
+
+    /** May {@code model} answer a request made with this exchange's key? (providers of other models are skipped) */
+    public boolean allowsModel(Exchange exchange, String model) {
+        GatewayKey key = exchange.getProperty(KEY, GatewayKey.class);
+        return key == null || key.allowsModel(model);
+    }
+
+    /** After the chain: the request, its tokens and its cost go to the key's account. */
+    public void account(Exchange exchange) {
+        GatewayKey key = exchange.getProperty(KEY, GatewayKey.class);
+        if (key == null) {
+            return;
+        }
+        Object result = exchange.getMessage().getBody();
+        KeyUsage u = usage(key);
+        if (result instanceof ChatResult r) {
+            u.add(r.promptTokens(), r.completionTokens(), r.costUsd());
+            metrics.keyUsage(key.id(), r.promptTokens(), r.completionTokens(), r.costUsd());
+            metrics.keyRequest(key.id(), "ok");
+        } else {
+            u.add(0, 0, 0);
+            metrics.keyRequest(key.id(), "failed");
+        }
+    }
+
+    /** GET /admin/keys: every key with its limits and usage, never a secret or hash. */
+    public ObjectNode describe() {
+        ObjectNode body = Json.object().put("enabled", enabled).put("file", file.path().toString());
+        ArrayNode keys = body.putArray("keys");
+        for (GatewayKey k : bySha.values()) {
+            ObjectNode n = keys.addObject().put("id", k.id()).put("owner", k.owner()).put("revoked", k.revoked())
+                    .put("rpm", k.rpm()).put("monthly_budget_usd", k.monthlyBudgetUsd()).put("created", k.created());
+            n.set("chains", Json.MAPPER.valueToTree(k.chains()));
+            n.set("models", Json.MAPPER.valueToTree(k.models()));
+            usage(k).describe(n.putObject("usage"));
+        }
+        return body;
+    }
+
+    private KeyUsage usage(GatewayKey key) {
+        return usage.computeIfAbsent(key.id(), id -> new KeyUsage(id));
+    }
+
+    private void reloadIfChanged() {
+        try {
+            FileTime modified = Files.exists(file.path()) ? Files.getLastModifiedTime(file.path()) : null;
+            long size = modified == null ? -1 : Files.size(file.path());
+            if (!java.util.Objects.equals(modified, loadedModified) || size != loadedSize) {
+                reload();
+            }
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("Cannot check the gateway keys file {}: {}", file.path(), e.getMessage());
+        }
+    }
+
+    private synchronized void reload() {
+        try {
+            FileTime modified = Files.exists(file.path()) ? Files.getLastModifiedTime(file.path()) : null;
+            long size = modified == null ? -1 : Files.size(file.path());
+            List<GatewayKey> keys = file.read();
+            Map<String, GatewayKey> next = keys.stream().collect(Collectors.toMap(GatewayKey::sha256,
+                    Function.identity(), (a, b) -> b));
+            boolean changed = loadedSize >= 0 || modified != null;
+            bySha = next;
+            loadedModified = modified;
+            loadedSize = size;
+            if (changed && enabled) {
+                LOG.info("Gateway keys reloaded from {}: {} keys, {} revoked", file.path(), next.size(),
+                        next.values().stream().filter(GatewayKey::revoked).count());
+            }
+        } catch (IOException | RuntimeException e) {
+            // a half-edited or broken file: the keys read before stay in force
+            LOG.error("Gateway keys file {} is not readable, keeping the previous {} keys: {}", file.path(),
+                    bySha.size(), e.getMessage());
+        }
+    }
+
+    private static String header(Exchange exchange, String name) {
+        Object v = exchange.getMessage().getHeader(name);
+        if (v instanceof byte[] bytes) {
+            return new String(bytes, StandardCharsets.UTF_8);
+        }
+        return v == null ? null : v.toString();
+    }
+
+    private static String bearer(String authorization) {
+        if (authorization == null) {
+            return null;
+        }
+        String a = authorization.trim();
+        return a.regionMatches(true, 0, "Bearer ", 0, 7) ? a.substring(7).trim() : null;
+    }
+
+    @Override
+    public void close() {
+        watcher.shutdownNow();
+    }
+}

@@ -1,0 +1,78 @@
+package dev.aigateway.kafka;
+
+import static dev.aigateway.kafka.KafkaTestSupport.json;
+import static dev.aigateway.kafka.KafkaTestSupport.withIdPrefix;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import dev.aigateway.TestGateway;
+import dev.aigateway.auth.KeyFile;
+
+/** Gateway API keys on the Kafka path: the record header api-key; a refused record gets a failure reply. */
+class KafkaApiKeyTest {
+    static KafkaTestSupport kafka;
+    static TestGateway gw;
+    static KeyFile keys;
+    static String secret;
+
+    @BeforeAll
+    static void start() throws Exception {
+        Path dir = Files.createTempDirectory("kafka-keys");
+        keys = new KeyFile(dir.resolve("gateway-keys.json"));
+        secret = keys.create("team-kafka", List.of(), List.of(), 1, 0).secret();
+        kafka = new KafkaTestSupport();
+        gw = kafka.startGateway(Map.of("gateway.auth.enabled", "true", "gateway.auth.keys-file", keys.path().toString()));
+    }
+
+    @AfterAll
+    static void stop() {
+        gw.close();
+        kafka.close();
+    }
+
+    @Test
+    void recordsNeedAKeyAndEveryRefusalIsAnswered() {
+        kafka.send("ai.requests", "k1", "{\"prompt\":\"with key\",\"request_id\":\"kk-ok\"}", "api-key", secret);
+        kafka.send("ai.requests", "k2", "{\"prompt\":\"no key\",\"request_id\":\"kk-none\"}");
+        kafka.send("ai.requests", "k3", "{\"prompt\":\"bad key\",\"request_id\":\"kk-bad\"}", "api-key", "sk-gw-wrong-FAKE-1234");
+        List<ConsumerRecord<byte[], byte[]>> replies = kafka.readUntil("ai.responses", Duration.ofSeconds(30),
+                all -> withIdPrefix(all, "kk-").size() >= 3);
+        JsonNode ok = reply(replies, "kk-ok");
+        assertTrue(ok.path("success").asBoolean(), ok.toString());
+        JsonNode none = reply(replies, "kk-none");
+        assertFalse(none.path("success").asBoolean());
+        assertEquals("missing_api_key", none.at("/error/code").asText());
+        assertEquals(401, none.at("/error/status").asInt());
+        assertEquals("invalid_api_key", reply(replies, "kk-bad").at("/error/code").asText());
+        assertEquals(1, gw.sim("openai").calls(), "only the keyed record reached a provider");
+
+        // the key allows 1 request per minute: the next one is refused with a retry hint, not dropped
+        kafka.send("ai.requests", "k4", "{\"prompt\":\"again\",\"request_id\":\"kk-rate\"}", "api-key", secret);
+        JsonNode rate = reply(kafka.readUntil("ai.responses", Duration.ofSeconds(30),
+                all -> !withIdPrefix(all, "kk-rate").isEmpty()), "kk-rate");
+        assertEquals("rate_limit_exceeded", rate.at("/error/code").asText());
+        assertTrue(rate.at("/error/retry_after_s").asLong() >= 1);
+        for (ConsumerRecord<byte[], byte[]> r : kafka.readUntil("ai.requests.dlq", Duration.ofSeconds(5), all -> false)) {
+            assertFalse(new String(r.value()).contains(secret) || r.headers().toString().contains(secret),
+                    "the dead-letter copy carries no key");
+        }
+    }
+
+    private static JsonNode reply(List<ConsumerRecord<byte[], byte[]>> all, String id) {
+        return withIdPrefix(all, id).stream().map(KafkaTestSupport::json).reduce((a, b) -> b).orElseThrow(
+                () -> new AssertionError("no reply for " + id));
+    }
+}
