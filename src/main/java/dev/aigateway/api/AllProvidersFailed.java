@@ -5,8 +5,20 @@ import java.util.List;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
-/** Every provider of the chain failed or was skipped: the client gets 503 and the list of what was tried. */
-public record AllProvidersFailed(String chain, List<Attempt> attempts) {
+/**
+ * Every provider of the chain failed or was skipped: the client gets 503 and the list of what was tried,
+ * or 429 with Retry-After ({@code retryAfterMs} > 0) when every provider is cooling down.
+ */
+public record AllProvidersFailed(String chain, List<Attempt> attempts, long retryAfterMs) {
+
+    public AllProvidersFailed(String chain, List<Attempt> attempts) {
+        this(chain, attempts, -1);
+    }
+
+    /** Whole seconds for a Retry-After header, rounded up. */
+    public long retryAfterSeconds() {
+        return (retryAfterMs + 999) / 1000;
+    }
 
     public String summary() {
         StringBuilder sb = new StringBuilder("All providers of chain '").append(chain).append("' failed: ");
@@ -28,7 +40,7 @@ public record AllProvidersFailed(String chain, List<Attempt> attempts) {
         error.put("message", summary());
         error.put("type", "all_providers_failed");
         error.putNull("param");
-        error.put("code", "all_providers_failed");
+        error.put("code", retryAfterMs > 0 ? "all_providers_cooling_down" : "all_providers_failed");
         ArrayNode tried = error.putArray("providers_tried");
         for (Attempt a : attempts) {
             tried.addObject().put("provider", a.provider()).put("outcome", a.outcome()).put("status", a.status())

@@ -98,6 +98,10 @@ public class HttpIngress {
         } else if (result instanceof ProviderRejection rejection) {
             m.setHeader("x-gateway-provider", rejection.provider());
             respond(m, rejection.status(), rejection.toException().toBody(), log, request);
+        } else if (result instanceof AllProvidersFailed failed && failed.retryAfterMs() > 0) {
+            // every provider is cooling down: the SDKs wait for Retry-After and try again
+            m.setHeader("Retry-After", String.valueOf(failed.retryAfterSeconds()));
+            respond(m, 429, failed.toBody(), log, request);
         } else if (result instanceof AllProvidersFailed failed) {
             // every provider was just tried: the OpenAI SDKs honour this and do not re-run the whole chain
             m.setHeader("x-should-retry", "false");

@@ -32,9 +32,14 @@ public class Attempts {
     private final GatewayMetrics metrics;
     private final boolean tryUnhealthyLast;
     private final ProducerTemplate template;
+    private final Cooldowns cooldowns;
+    private final long waitForCooldownMaxMs;
 
-    public Attempts(Providers providers, GatewayMetrics metrics, boolean tryUnhealthyLast, ProducerTemplate template) {
+    public Attempts(Providers providers, GatewayMetrics metrics, boolean tryUnhealthyLast, ProducerTemplate template,
+            Cooldowns cooldowns, long waitForCooldownMaxMs) {
         this.template = template;
+        this.cooldowns = cooldowns;
+        this.waitForCooldownMaxMs = waitForCooldownMaxMs;
         this.providers = providers;
         this.metrics = metrics;
         this.tryUnhealthyLast = tryUnhealthyLast;
@@ -83,13 +88,59 @@ public class Attempts {
             return;
         }
         String chain = exchange.getProperty(LiveChains.CHAIN, "?", String.class);
-        AllProvidersFailed failed = new AllProvidersFailed(chain, log == null ? java.util.List.of() : log.attempts());
+        long retryAfterMs = abandoned || log == null ? -1 : allCoolingDown(log);
+        if (retryAfterMs > 0 && retryAfterMs <= waitForCooldownMaxMs && waitForCooldown(exchange, log, retryAfterMs)) {
+            return;
+        }
+        AllProvidersFailed failed = new AllProvidersFailed(chain, log == null ? java.util.List.of() : log.attempts(),
+                retryAfterMs);
         if (abandoned) {
             LOG.info("Answer ends without a takeover: {}", answer.abandoned());
         } else {
             LOG.warn("{}", failed.summary());
         }
         exchange.getMessage().setBody(failed);
+    }
+
+    /** When every provider tried is cooling down: ms until the first may be called again; else -1. */
+    private long allCoolingDown(AttemptLog log) {
+        long earliest = Long.MAX_VALUE;
+        for (Attempt a : log.attempts()) {
+            long remaining = cooldowns.remainingMs(a.provider());
+            if (remaining <= 0) {
+                return -1;
+            }
+            earliest = Math.min(earliest, remaining);
+        }
+        return earliest == Long.MAX_VALUE ? -1 : earliest;
+    }
+
+    /**
+     * Every provider is cooling down and the first is free within gateway.wait-for-cooldown-max: the request
+     * waits for it (the only time a request sleeps) and tries it once, outside its breaker.
+     */
+    private boolean waitForCooldown(Exchange exchange, AttemptLog log, long waitMs) {
+        String first = log.attempts().stream().map(Attempt::provider).distinct()
+                .min(java.util.Comparator.comparingLong(cooldowns::remainingMs)).orElse(null);
+        if (first == null) {
+            return false;
+        }
+        try {
+            Thread.sleep(cooldowns.remainingMs(first) + 5);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+        Exchange attempt = exchange.copy();
+        attempt.setException(null);
+        template.send("direct:provider-" + first, attempt);
+        if (attempt.getException() == null) {
+            exchange.getMessage().setBody(attempt.getMessage().getBody());
+            return true;
+        }
+        exchange.setProperty(ExchangePropertyKey.EXCEPTION_CAUGHT, attempt.getException());
+        fellBack(exchange, first);
+        return false;
     }
 
     /**

@@ -3,17 +3,28 @@ package dev.aigateway.chain;
 import java.time.Instant;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Providers that asked us to back off (429 with Retry-After, exhausted quota): they stay out of every
- * chain until then, without spending their breaker's budget or the client's time.
+ * Providers that asked us to back off (429 with Retry-After, exhausted quota, or a 429 without one): they
+ * stay out of every chain until then, without spending their breaker's budget or the client's time.
  */
 public final class Cooldowns {
     private static final Logger LOG = LoggerFactory.getLogger(Cooldowns.class);
     private final Map<String, Long> untilMillis = new ConcurrentHashMap<>();
+    /** 429s without Retry-After in a row, per provider: each doubles the next cooldown. */
+    private final Map<String, Integer> strikes = new ConcurrentHashMap<>();
+    private final long rateLimitBaseMs;
+    private final long rateLimitMaxMs;
+
+    /** @param rateLimitBaseMs first cooldown after a 429 without Retry-After; it doubles up to rateLimitMaxMs */
+    public Cooldowns(long rateLimitBaseMs, long rateLimitMaxMs) {
+        this.rateLimitBaseMs = rateLimitBaseMs;
+        this.rateLimitMaxMs = rateLimitMaxMs;
+    }
 
     /** Throws {@link ProviderSkippedException} while the provider is cooling down. */
     public void check(String provider) {
@@ -39,8 +50,34 @@ public final class Cooldowns {
         }
     }
 
+    /**
+     * A 429 that did not say how long to wait: base, 2×base, 4×base … up to the maximum, each drawn between
+     * half and all of it (jitter), so that instances and chains do not come back in step.
+     */
+    public long rateLimited(String provider) {
+        int n = strikes.merge(provider, 1, Integer::sum);
+        long ceiling = Math.min(rateLimitMaxMs, rateLimitBaseMs << Math.min(n - 1, 30));
+        long ms = ceiling / 2 + ThreadLocalRandom.current().nextLong(ceiling / 2 + 1);
+        coolDown(provider, ms, "HTTP 429 without Retry-After, " + n + " in a row: exponential cooldown with jitter");
+        return ms;
+    }
+
+    /** The provider answered: its next 429 starts from the base cooldown again. */
+    public void succeeded(String provider) {
+        if (!strikes.isEmpty()) {
+            strikes.remove(provider);
+        }
+    }
+
+    /** Milliseconds until the provider may be called again; 0 when it may now. */
+    public long remainingMs(String provider) {
+        Long until = untilMillis.get(provider);
+        return until == null ? 0 : Math.max(0, until - System.currentTimeMillis());
+    }
+
     /** Forgets every cooldown (an operator's reset; tests start clean with it). */
     public void clear() {
         untilMillis.clear();
+        strikes.clear();
     }
 }

@@ -111,6 +111,7 @@ public class ProviderCall {
                 throw new ProviderFailedException(name, e.outcome(), status, e.getMessage());
             }
             metrics.attempt(name, provider.settings().model(), "ok", log.finish(name, "ok", status, null), true);
+            cooldowns.succeeded(name);
             m.setBody(result);
             return;
         }
@@ -126,6 +127,7 @@ public class ProviderCall {
             }
             long latency = log.finish(name, "ok", status, null);
             metrics.attempt(name, provider.settings().model(), "ok", latency, true);
+            cooldowns.succeeded(name);
             if (answer != null) {
                 // asked to stream, answered whole: the answer stream still records it (and a live client gets it)
                 m.setBody(ProviderStream.relayWhole(answer, provider.settings(), result, sentBytes, System.nanoTime()));
@@ -158,6 +160,8 @@ public class ProviderCall {
             cooldowns.coolDown(name, quotaCooldownMs, "quota exhausted, gateway.quota-cooldown");
         } else if (error.retryAfterMs() > 0 && (status == 429 || status == 503 || status == 529)) {
             cooldowns.coolDown(name, error.retryAfterMs(), "HTTP " + status + " with Retry-After");
+        } else if (status == 429) {
+            cooldowns.rateLimited(name);
         }
         throw new ProviderFailedException(name, outcome, status, message);
     }

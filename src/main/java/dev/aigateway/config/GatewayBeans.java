@@ -81,7 +81,8 @@ public class GatewayBeans implements CamelConfiguration {
         context.getRegistry().bind("gatewayMetrics", metrics);
 
         Providers providers = buildProviders(context, property, required);
-        Cooldowns cooldowns = new Cooldowns();
+        Cooldowns cooldowns = new Cooldowns(Durations.parseMillis(required.apply("gateway.rate-limit-cooldown")),
+                Durations.parseMillis(required.apply("gateway.rate-limit-cooldown-max")));
         Breakers breakers = new Breakers(metrics);
         for (Provider p : providers.all()) {
             CircuitBreaker breaker = breakers.create(p.settings());
@@ -120,7 +121,8 @@ public class GatewayBeans implements CamelConfiguration {
             throw new IllegalStateException("health.mode must be skip or try-last; got " + healthMode);
         }
         context.getRegistry().bind("attempts", new Attempts(providers, metrics, "try-last".equals(healthMode),
-                context.createProducerTemplate()));
+                context.createProducerTemplate(), cooldowns,
+                Durations.parseMillis(required.apply("gateway.wait-for-cooldown-max"))));
         LiveChains chains = new LiveChains(context);
         context.getRegistry().bind("chains", chains);
         ApiKeys apiKeys = new ApiKeys(Boolean.parseBoolean(required.apply("gateway.auth.enabled")),

@@ -142,8 +142,10 @@ public class KafkaIngress {
         } else if (result instanceof ProviderRejection rejection) {
             failure(reply, rejection.toException(), log).put("provider", rejection.provider());
         } else if (result instanceof AllProvidersFailed failed) {
-            failure(reply, new GatewayException(503, "all_providers_failed", "all_providers_failed", null,
-                    failed.summary()), log);
+            failure(reply, failed.retryAfterMs() > 0
+                    ? new GatewayException(429, "all_providers_failed", "all_providers_cooling_down", null,
+                            failed.summary()).retryAfter(failed.retryAfterSeconds())
+                    : new GatewayException(503, "all_providers_failed", "all_providers_failed", null, failed.summary()), log);
         } else {
             throw new IllegalStateException("chain returned no result");
         }
