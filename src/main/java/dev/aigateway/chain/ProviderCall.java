@@ -36,6 +36,10 @@ public class ProviderCall {
     private static final String SENT_BYTES = "gatewaySentBytes";
     /** Set while the provider is asked to continue an answer by assistant prefill. */
     private static final String PREFILL = "gatewayPrefill";
+    /** routes/providers.yaml calls the provider once more when this is true (its key changed after a 401). */
+    public static final String CALL_AGAIN = "gatewayCallAgain";
+    /** Which key a call carried (its hash: the key itself is never kept beside the request). */
+    private static final String KEY_USED = "gatewayKeyUsed";
 
     private final Providers providers;
     private final Cooldowns cooldowns;
@@ -83,7 +87,10 @@ public class ProviderCall {
         m.setHeader(Exchange.HTTP_METHOD, HttpMethods.POST);
         m.setHeader(Exchange.HTTP_URI, provider.chatUrl());
         m.setHeader(Exchange.CONTENT_TYPE, "application/json");
-        provider.adapter().headers(provider.credential().value()).forEach(m::setHeader);
+        String credential = provider.credential().value();
+        provider.adapter().headers(credential).forEach(m::setHeader);
+        exchange.setProperty(KEY_USED, credential == null ? 0 : credential.hashCode());
+        exchange.setProperty(CALL_AGAIN, false);
         if (answer != null) {
             // no compression: a stream is read as it arrives and dropped (not drained) when it breaks
             m.setHeader("Accept-Encoding", "identity");
@@ -155,6 +162,14 @@ public class ProviderCall {
                     error.code(), error.param(), Secrets.mask(error.message())));
             return;
         }
+        if (status == 401 && keyChangedSinceCall(exchange, provider)) {
+            // the key was rotated while this call was out (an expired token, a new key file): once more with it
+            metrics.attempt(name, provider.settings().model(), "auth_retried",
+                    log.finish(name, "auth_retried", status, message), true);
+            exchange.setProperty("gatewayKeyRetried-" + name, true);
+            exchange.setProperty(CALL_AGAIN, true);
+            return;
+        }
         String outcome = UpstreamErrors.outcome(error);
         if ("quota_exhausted".equals(outcome)) {
             cooldowns.coolDown(name, quotaCooldownMs, "quota exhausted, gateway.quota-cooldown");
@@ -164,6 +179,15 @@ public class ProviderCall {
             cooldowns.rateLimited(name);
         }
         throw new ProviderFailedException(name, outcome, status, message);
+    }
+
+    /** On a 401: re-reads the provider's key; true (once per request) when it is not the one the call carried. */
+    private static boolean keyChangedSinceCall(Exchange exchange, Provider provider) {
+        if (exchange.getProperty("gatewayKeyRetried-" + provider.name(), false, Boolean.class)) {
+            return false;
+        }
+        String now = provider.credential().reload();
+        return now != null && now.hashCode() != exchange.getProperty(KEY_USED, 0, Integer.class);
     }
 
     private static boolean isEventStream(String contentType) {

@@ -46,6 +46,17 @@ public final class Credential {
         return fromEnv;
     }
 
+    /**
+     * Reads the key file now, whatever its timestamp says (a provider just refused the key: it may have been
+     * rotated within the file system's timestamp resolution). Returns the key now in force.
+     */
+    public String reload() {
+        if (file != null) {
+            fileStamp = Long.MIN_VALUE;
+        }
+        return value();
+    }
+
     public boolean present() {
         return value() != null;
     }

@@ -78,6 +78,7 @@ public final class ProviderSimulator implements AutoCloseable {
         private final long defaultChunkMs;
         private volatile Faults faults;
         private volatile String lastCredential;
+        private volatile String requiredCredential;
         private volatile JsonNode lastRequest;
         private volatile String lastAnswer;
 
@@ -98,6 +99,14 @@ public final class ProviderSimulator implements AutoCloseable {
         }
 
         /** The Authorization or x-api-key header of the last call (tests check keys arrive, and nowhere else). */
+        /**
+         * Only calls carrying exactly this Authorization / x-api-key value are answered; others get 401 (a
+         * rotated key). Null: any. Admin JSON {@code "require_key"}.
+         */
+        public void requireCredential(String credential) {
+            this.requiredCredential = credential;
+        }
+
         public String lastCredential() {
             return lastCredential;
         }
@@ -148,6 +157,7 @@ public final class ProviderSimulator implements AutoCloseable {
             lastRequest = null;
             lastAnswer = null;
             faults = Faults.none(defaultLatencyMs).withChunkMs(defaultChunkMs);
+            requiredCredential = null;
         }
 
         ObjectNode toJson() {
@@ -300,6 +310,14 @@ public final class ProviderSimulator implements AutoCloseable {
         if (res.closed()) {
             return; // the caller gave up during the latency
         }
+        String required = sim.requiredCredential;
+        if (required != null) {
+            String given = req.getHeader("authorization") != null ? req.getHeader("authorization") : req.getHeader("x-api-key");
+            if (!required.equals(given)) {
+                send(res, 401, error(sim, "authentication_error", "Incorrect API key provided (simulated)"));
+                return;
+            }
+        }
         if ("no-prefill".equals(fault)) {
             // a model like Claude Sonnet 4.6: a conversation ending with an assistant turn is refused
             JsonNode messages = request == null ? null : request.path("messages");
@@ -388,7 +406,11 @@ public final class ProviderSimulator implements AutoCloseable {
             if (p.length > 1 && "reset".equals(p[1])) {
                 sim.reset();
             } else if ("PUT".equals(req.method().name()) || "POST".equals(req.method().name())) {
-                sim.faults(sim.faults.merge(Json.MAPPER.readTree(body.getBytes())));
+                JsonNode patch = Json.MAPPER.readTree(body.getBytes());
+                sim.faults(sim.faults.merge(patch));
+                if (patch.has("require_key")) {
+                    sim.requireCredential(patch.get("require_key").isNull() ? null : patch.get("require_key").asText());
+                }
                 LOG.info("Simulated provider {} now: {}", sim.name, sim.faults.toJson());
             }
             send(req.response(), 200, sim.toJson());
