@@ -96,7 +96,8 @@ public final class TestGateway implements AutoCloseable, BeforeAllCallback, Befo
         props.put("camel.main.routes-reload-enabled", "false");
         props.put("health.interval", "1h"); // one probe at start; HealthCheckTest probes often
         props.put("gateway.kafka.enabled", "false"); // KafkaTestSupport turns it on with its own broker
-        props.putAll(settings);
+        // a setting may name this gateway's simulator: @SIM@ is its root URL (e.g. an OAuth2 token endpoint)
+        settings.forEach((k, v) -> props.put(k, v.replace("@SIM@", upstream.rootUrl())));
         main = GatewayApplication.newMain(props);
         try {
             main.start();

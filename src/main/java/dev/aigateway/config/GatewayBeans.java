@@ -31,6 +31,8 @@ import dev.aigateway.health.ProviderHealth;
 import dev.aigateway.kafka.KafkaSetup;
 import dev.aigateway.metrics.GatewayMetrics;
 import dev.aigateway.provider.Credential;
+import dev.aigateway.provider.KeySource;
+import dev.aigateway.provider.OAuth2Token;
 import dev.aigateway.provider.Durations;
 import dev.aigateway.provider.Provider;
 import dev.aigateway.provider.ProviderSettings;
@@ -159,7 +161,7 @@ public class GatewayBeans implements CamelConfiguration {
         ProviderSimulator simulator = null;
         Providers providers = new Providers();
         for (ProviderSettings s : settings) {
-            Credential credential = Credential.of(s.apiKeyEnv(), s.apiKeyFile());
+            KeySource credential = keySource(context, s.name(), property, Credential.of(s.apiKeyEnv(), s.apiKeyFile()));
             boolean simulate = "on".equals(mode) || ("auto".equals(mode) && !credential.present());
             String baseUrl = s.baseUrl();
             if (simulate) {
@@ -195,5 +197,23 @@ public class GatewayBeans implements CamelConfiguration {
 
     private static String blankToNull(String s) {
         return s == null || s.isBlank() ? null : s.trim();
+    }
+
+    /** The provider's key: OAuth2 client credentials when provider.<name>.oauth2.token-url is set, else the static key. */
+    private static KeySource keySource(CamelContext context, String name, Function<String, String> property,
+            Credential staticKey) {
+        String p = "provider." + name + ".oauth2.";
+        String tokenUrl = blankToNull(property.apply(p + "token-url"));
+        if (tokenUrl == null) {
+            return staticKey;
+        }
+        double refreshAt = Double.parseDouble(property.apply("gateway.oauth2.refresh-at"));
+        if (refreshAt <= 0 || refreshAt > 1) {
+            throw new IllegalStateException("gateway.oauth2.refresh-at must be in (0, 1]; got " + refreshAt);
+        }
+        return new OAuth2Token(name, tokenUrl, blankToNull(property.apply(p + "client-id")),
+                Credential.of(blankToNull(property.apply(p + "client-secret-env")),
+                        blankToNull(property.apply(p + "client-secret-file"))),
+                blankToNull(property.apply(p + "scope")), refreshAt, context.createProducerTemplate());
     }
 }

@@ -9,7 +9,7 @@ import java.nio.file.Path;
  * A provider API key, from a file (re-read when it changes, so keys rotate without a restart) or from an
  * environment variable. Its {@code toString} never shows the secret.
  */
-public final class Credential {
+public final class Credential implements KeySource {
     private final String envName;
     private final Path file;
     private volatile String fromEnv;

@@ -4,7 +4,7 @@ package dev.aigateway.provider;
  * A configured provider at run time: its settings, the adapter for its API, its credential and the base
  * URL actually called (the vendor's, or the embedded simulator's when it has no key).
  */
-public record Provider(ProviderSettings settings, ProviderAdapter adapter, Credential credential, String baseUrl,
+public record Provider(ProviderSettings settings, ProviderAdapter adapter, KeySource credential, String baseUrl,
         boolean simulated) {
 
     public String name() {

@@ -62,6 +62,9 @@ public final class ProviderSimulator implements AutoCloseable {
 
     private final Vertx vertx;
     private final Map<String, Simulated> providers = new ConcurrentHashMap<>();
+    /** The OAuth2 token endpoint (POST /_oauth/token): tokens sim-token-1, -2, … valid tokenTtlSeconds. */
+    private final AtomicLong tokenCalls = new AtomicLong();
+    private volatile long tokenTtlSeconds = 3600;
     private final String host;
     private HttpServer server;
 
@@ -235,6 +238,10 @@ public final class ProviderSimulator implements AutoCloseable {
             send(req.response(), 404, Json.object().put("error", "not found"));
             return;
         }
+        if ("_oauth".equals(parts[1])) {
+            req.body().onSuccess(body -> token(req, body));
+            return;
+        }
         if ("_sim".equals(parts[1])) {
             req.body().onSuccess(body -> admin(req, parts.length > 2 ? parts[2] : "", body));
             return;
@@ -391,6 +398,34 @@ public final class ProviderSimulator implements AutoCloseable {
         } catch (Exception e) {
             return null;
         }
+    }
+
+    /** Client credentials grant: any client with Basic credentials gets the next token. */
+    private void token(HttpServerRequest req, Buffer body) {
+        String auth = req.getHeader("authorization");
+        if (!"POST".equals(req.method().name()) || auth == null || !auth.startsWith("Basic ")
+                || !body.toString().contains("grant_type=client_credentials")) {
+            send(req.response(), 400, Json.object().put("error", "invalid_request"));
+            return;
+        }
+        long n = tokenCalls.incrementAndGet();
+        send(req.response(), 200, Json.object().put("access_token", "sim-token-" + n).put("token_type", "Bearer")
+                .put("expires_in", tokenTtlSeconds));
+    }
+
+    /** Token requests served so far. */
+    public long tokenCalls() {
+        return tokenCalls.get();
+    }
+
+    /** Lifetime of the tokens issued from now on. */
+    public void tokenTtlSeconds(long seconds) {
+        this.tokenTtlSeconds = seconds;
+    }
+
+    /** Root URL of this simulator (for the token endpoint: root + /_oauth/token). */
+    public String rootUrl() {
+        return "http://" + ("0.0.0.0".equals(host) ? "127.0.0.1" : host) + ":" + port();
     }
 
     private void admin(HttpServerRequest req, String path, Buffer body) {
