@@ -30,7 +30,8 @@ public final class Providers {
         return switch (api) {
             case "openai" -> new OpenAiCompatibleAdapter();
             case "anthropic" -> new AnthropicAdapter();
-            default -> throw new IllegalArgumentException("Unknown provider api '" + api + "' (openai | anthropic)");
+            case "azure" -> new AzureOpenAiAdapter();
+            default -> throw new IllegalArgumentException("Unknown provider api '" + api + "' (openai | anthropic | azure)");
         };
     }
 }

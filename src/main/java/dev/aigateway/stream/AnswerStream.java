@@ -286,7 +286,7 @@ public final class AnswerStream {
     }
 
     private void adoptId(ObjectNode chunk) {
-        if (id == null && chunk.hasNonNull("id")) {
+        if (id == null && !chunk.path("id").asText("").isEmpty()) { // Azure's filter chunks have an empty id
             id = chunk.get("id").asText();
             created = chunk.path("created").asLong(System.currentTimeMillis() / 1000);
         }
