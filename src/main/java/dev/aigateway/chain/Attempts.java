@@ -131,16 +131,7 @@ public class Attempts {
             Thread.currentThread().interrupt();
             return false;
         }
-        Exchange attempt = exchange.copy();
-        attempt.setException(null);
-        template.send("direct:provider-" + first, attempt);
-        if (attempt.getException() == null) {
-            exchange.getMessage().setBody(attempt.getMessage().getBody());
-            return true;
-        }
-        exchange.setProperty(ExchangePropertyKey.EXCEPTION_CAUGHT, attempt.getException());
-        fellBack(exchange, first);
-        return false;
+        return callOutsideBreaker(exchange, first, false);
     }
 
     /**
@@ -151,17 +142,27 @@ public class Attempts {
         List<String> skipped = log.attempts().stream().filter(a -> "unhealthy".equals(a.outcome()))
                 .map(Attempt::provider).toList();
         for (String provider : skipped) {
-            Exchange attempt = exchange.copy();
-            attempt.setProperty(HEALTH_BYPASS, true);
-            attempt.setException(null);
-            template.send("direct:provider-" + provider, attempt);
-            if (attempt.getException() == null) {
-                exchange.getMessage().setBody(attempt.getMessage().getBody());
+            if (callOutsideBreaker(exchange, provider, true)) {
                 return true;
             }
-            exchange.setProperty(ExchangePropertyKey.EXCEPTION_CAUGHT, attempt.getException());
-            fellBack(exchange, provider);
         }
+        return false;
+    }
+
+    /** One call straight to the provider route (its breaker has had its say); true when it answered. */
+    private boolean callOutsideBreaker(Exchange exchange, String provider, boolean bypassHealth) {
+        Exchange attempt = exchange.copy();
+        if (bypassHealth) {
+            attempt.setProperty(HEALTH_BYPASS, true);
+        }
+        attempt.setException(null);
+        template.send("direct:provider-" + provider, attempt);
+        if (attempt.getException() == null) {
+            exchange.getMessage().setBody(attempt.getMessage().getBody());
+            return true;
+        }
+        exchange.setProperty(ExchangePropertyKey.EXCEPTION_CAUGHT, attempt.getException());
+        fellBack(exchange, provider);
         return false;
     }
 

@@ -95,7 +95,7 @@ public class GatewayBeans implements CamelConfiguration {
         context.getRegistry().bind("cooldowns", cooldowns);
         ProviderHealth health = new ProviderHealth(providers, metrics, property.apply("gateway.instance"));
         context.getRegistry().bind("providerHealth", health);
-        context.getRegistry().bind("adminStatus", new dev.aigateway.metrics.AdminStatus(providers, health, metrics));
+        context.getRegistry().bind("adminStatus", new dev.aigateway.metrics.AdminStatus(providers, health, metrics, cooldowns));
         // camel-http wants the probe timeout in ms; the timer takes the interval as written (30s)
         context.getPropertiesComponent().addOverrideProperty("health.timeout-ms",
                 String.valueOf(Durations.parseMillis(required.apply("health.timeout"))));

@@ -12,6 +12,7 @@ import org.apache.camel.Message;
 
 import dev.aigateway.api.Json;
 import dev.aigateway.health.ProviderHealth;
+import dev.aigateway.chain.Cooldowns;
 import dev.aigateway.provider.Provider;
 import dev.aigateway.provider.Providers;
 
@@ -20,8 +21,10 @@ public class AdminStatus {
     private final Providers providers;
     private final ProviderHealth health;
     private final GatewayMetrics metrics;
+    private final Cooldowns cooldowns;
 
-    public AdminStatus(Providers providers, ProviderHealth health, GatewayMetrics metrics) {
+    public AdminStatus(Providers providers, ProviderHealth health, GatewayMetrics metrics, Cooldowns cooldowns) {
+        this.cooldowns = cooldowns;
         this.providers = providers;
         this.health = health;
         this.metrics = metrics;
@@ -43,6 +46,8 @@ public class AdminStatus {
                             .put("status", h.status()).put("error", h.error()).put("timestamp", h.timestamp().toString())
                             .put("instance", h.instance()),
                     () -> n.putNull("health"));
+            // 0 unless the provider asked to back off (429, quota): then no chain calls it for this long
+            n.put("cooldown_remaining_ms", cooldowns.remainingMs(p.name()));
             Timer t = metrics.upstream(p.name(), p.settings().model());
             ObjectNode latency = n.putObject("latency_ms");
             for (ValueAtPercentile v : t.takeSnapshot().percentileValues()) {

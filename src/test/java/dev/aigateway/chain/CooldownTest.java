@@ -32,6 +32,9 @@ class CooldownTest {
         assertEquals("anthropic", gw.chat(TestGateway.request("premium"), "x-gateway-chain", "premium")
                 .headers().firstValue("x-gateway-provider").orElse(null));
         assertEquals(1, gw.sim("openai").calls());
+        JsonNode status = TestGateway.json(gw.get("/admin/providers")).path("providers").get(0);
+        assertEquals("openai", status.path("provider").asText());
+        assertTrue(status.path("cooldown_remaining_ms").asLong() > 0, "the status page shows the cooldown: " + status);
 
         gw.sim("openai").faults(Faults.none(0));
         long start = System.nanoTime();
