@@ -56,6 +56,9 @@ class KafkaCrashTest {
                         Collectors.counting()));
                 assertEquals(REQUESTS, perId.size(), "every request_id has a reply after the restart");
                 long duplicates = replies.size() - perId.size();
+                System.out.println("CHAOS gateway-sigkill: sent=" + REQUESTS + " answered=" + perId.size() + " lost="
+                        + (REQUESTS - perId.size()) + " duplicated=" + duplicates + " (answered before the kill: "
+                        + answeredBeforeCrash + ")");
                 assertTrue(duplicates <= answeredBeforeCrash, "duplicates only for what was answered but not committed: "
                         + duplicates + " > " + answeredBeforeCrash);
                 assertTrue(upstream.provider("openai").calls() >= 2L * REQUESTS - answeredBeforeCrash,

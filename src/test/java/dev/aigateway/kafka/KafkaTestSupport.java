@@ -27,16 +27,25 @@ import dev.aigateway.api.Json;
 
 /** A real Kafka broker for the tests (the gateway's own embedded one, on free ports), with a producer and reply reader. */
 final class KafkaTestSupport implements AutoCloseable {
-    final EmbeddedKafka broker;
+    EmbeddedKafka broker;
     final Path dataDir;
+    private final int port;
     private final KafkaProducer<byte[], byte[]> producer;
 
     KafkaTestSupport() throws IOException {
         dataDir = Files.createTempDirectory("kafka-test");
-        broker = EmbeddedKafka.start(dataDir, freePortPair());
+        port = freePortPair();
+        broker = EmbeddedKafka.start(dataDir, port);
         producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, brokers(),
                 ProducerConfig.ACKS_CONFIG, "all", ProducerConfig.LINGER_MS_CONFIG, 1),
                 new ByteArraySerializer(), new ByteArraySerializer());
+    }
+
+    /** Stops the broker and starts it again on the same ports and data (a broker restart under load). */
+    void restartBroker(long downMs) throws Exception {
+        broker.close();
+        Thread.sleep(downMs);
+        broker = EmbeddedKafka.start(dataDir, port);
     }
 
     String brokers() {
@@ -66,6 +75,12 @@ final class KafkaTestSupport implements AutoCloseable {
         } catch (Exception e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /** Sends raw values (any bytes) without waiting for each; flushed at the end. */
+    void sendBytes(String topic, Map<String, byte[]> keyedValues) {
+        keyedValues.forEach((key, value) -> producer.send(new ProducerRecord<>(topic, key.getBytes(StandardCharsets.UTF_8), value)));
+        producer.flush();
     }
 
     /** Reads {@code topic} from the beginning until {@code done} holds for what was read (or the timeout). */

@@ -1,0 +1,48 @@
+package dev.aigateway.chaos;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+import dev.aigateway.TestGateway;
+
+/** 1,000 bad inputs on the HTTP ingress: every one a 4xx, none reaches a provider, the gateway keeps serving. */
+class HttpFuzzTest {
+    @RegisterExtension
+    static final TestGateway gw = TestGateway.perClass(Map.of());
+
+    @Test
+    void everyBadInputGetsA4xxAndTheGatewayKeepsServing() throws Exception {
+        List<byte[]> inputs = Fuzz.inputs(42, 1_000, 10);
+        Map<Integer, Integer> statuses = new TreeMap<>();
+        int bad = 0;
+        for (byte[] body : inputs) {
+            HttpRequest req = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gw.port + "/v1/chat/completions"))
+                    .timeout(Duration.ofSeconds(30)).header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build();
+            HttpResponse<String> r = gw.client().send(req, HttpResponse.BodyHandlers.ofString());
+            statuses.merge(r.statusCode(), 1, Integer::sum);
+            if (r.statusCode() < 400 || r.statusCode() >= 500) {
+                bad++;
+                System.out.println("not refused: " + r.statusCode() + " for " + new String(body, 0, Math.min(body.length, 120)));
+            }
+        }
+        System.out.println("CHAOS http-fuzz: sent=" + inputs.size() + " statuses=" + statuses);
+        assertEquals(0, bad, "every bad input is a 4xx: " + statuses);
+        for (String p : new String[] { "openai", "anthropic", "deepseek" }) {
+            assertEquals(0, gw.sim(p).calls(), "no bad input reached " + p);
+        }
+        assertTrue(statuses.getOrDefault(413, 0) >= 10, "the oversized ones are 413: " + statuses);
+        assertEquals(200, gw.chat(TestGateway.request("still serving")).statusCode());
+    }
+}

@@ -1,0 +1,118 @@
+package dev.aigateway.kafka;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+import dev.aigateway.TestGateway;
+import dev.aigateway.simulator.ProviderSimulator;
+
+/**
+ * The Kafka path under load while things break: the primary provider is killed, then the broker restarts.
+ * Every request_id gets a reply; counts of lost and duplicated replies are printed as CHAOS lines.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class KafkaChaosTest {
+    static KafkaTestSupport kafka;
+    static ProviderSimulator openai;
+    static TestGateway gw;
+
+    @BeforeAll
+    static void start() throws Exception {
+        kafka = new KafkaTestSupport();
+        openai = new ProviderSimulator("127.0.0.1").start(0);
+        openai.provider("openai", "openai", 100, 0);
+        gw = kafka.startGateway(Map.of("provider.openai.base-url", openai.baseUrl("openai"),
+                "provider.openai.timeout", "2000"));
+    }
+
+    @AfterAll
+    static void stop() {
+        gw.close();
+        openai.close();
+        kafka.close();
+    }
+
+    @Test
+    @Order(1)
+    void aProviderKilledMidLoad() throws Exception {
+        Map<String, Long> replies = load("kchaos-kill", 400, () -> {
+            sleep(600);
+            openai.close();
+        });
+        assertEquals(400, replies.size(), "every request answered: " + summary(replies));
+        assertEquals(0, replies.values().stream().filter(c -> c > 1).count(), "none twice");
+    }
+
+    @Test
+    @Order(2)
+    void theBrokerRestartedMidLoad() throws Exception {
+        // openai is gone (previous test): anthropic answers, slowly, so the restart lands while all are in flight
+        gw.sim("anthropic").faults(dev.aigateway.simulator.Faults.none(2_000));
+        java.util.concurrent.atomic.AtomicLong inFlightAtRestart = new java.util.concurrent.atomic.AtomicLong();
+        Map<String, Long> replies = load("kchaos-broker", 400, () -> {
+            sleep(500);
+            inFlightAtRestart.set(gw.sim("anthropic").calls());
+            try {
+                kafka.restartBroker(1_000);
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        assertTrue(inFlightAtRestart.get() > 0, "the broker went down with requests at the provider");
+        assertEquals(400, replies.size(), "every request answered: " + summary(replies));
+        long duplicated = replies.values().stream().filter(c -> c > 1).count();
+        // a batch whose commit failed while the broker was down is consumed again: its replies may come twice
+        assertTrue(duplicated <= 400, summary(replies));
+    }
+
+    /** Sends n requests while {@code chaos} runs; returns replies per request_id (count). */
+    private static Map<String, Long> load(String prefix, int n, Runnable chaos) throws Exception {
+        Thread t = new Thread(chaos);
+        for (int i = 0; i < n; i++) {
+            if (i == n / 4) {
+                t.start();
+            }
+            kafka.send("ai.requests", prefix + "-" + i, "{\"prompt\":\"chaos " + i + "\",\"request_id\":\"" + prefix + "-" + i + "\"}");
+        }
+        t.join();
+        List<ConsumerRecord<byte[], byte[]>> all = kafka.readUntil("ai.responses", Duration.ofSeconds(120),
+                r -> KafkaTestSupport.withIdPrefix(r, prefix + "-").stream().map(x -> KafkaTestSupport.header(x, "correlation-id"))
+                        .distinct().count() >= n);
+        Awaitility.await().pollDelay(Duration.ofSeconds(2)).until(() -> true); // late duplicates, if any, have time to land
+        all = kafka.readUntil("ai.responses", Duration.ofSeconds(3), r -> false);
+        Map<String, Long> perId = KafkaTestSupport.withIdPrefix(all, prefix + "-").stream()
+                .collect(Collectors.groupingBy(r -> KafkaTestSupport.header(r, "correlation-id"), Collectors.counting()));
+        long failed = KafkaTestSupport.withIdPrefix(all, prefix + "-").stream()
+                .filter(r -> !KafkaTestSupport.json(r).path("success").asBoolean()).count();
+        System.out.println("CHAOS " + prefix + ": sent=" + n + " answered=" + perId.size() + " lost=" + (n - perId.size())
+                + " duplicated=" + perId.values().stream().filter(c -> c > 1).count() + " failure-replies=" + failed);
+        return perId;
+    }
+
+    private static String summary(Map<String, Long> replies) {
+        return replies.size() + " ids, " + replies.values().stream().collect(Collectors.groupingBy(Function.identity(), Collectors.counting()));
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
