@@ -4,7 +4,8 @@
 #   npm ci --prefix bench/portkey          (optional: adds the Portkey rows)
 #   KAFKA=1 bench/compare.sh               (also runs bench/kafka.sh and adds its rows)
 # Every row: wrk -t2 -c32 -d$DURATION (c=1 for the latency rows), the same small chat request (bench/chat.lua).
-# nginx serves a fixed OpenAI completion (good), a 500 (dead) and a 429 with Retry-After (limited).
+# nginx serves a fixed OpenAI completion (good), a 500 (dead) and a 429 with Retry-After (limited); the
+# gateway's primary port answers good, then (nginx -s reload) 500, so both gateway rows run in one warm JVM.
 # Writes the table to bench/results/compare.md and prints it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,7 +18,7 @@ NGINX=$(command -v nginx || echo /usr/sbin/nginx)
 [ -x "$NGINX" ] || { echo "nginx missing: apt-get install -y nginx"; exit 1; }
 [ -f target/ai-failover-gateway.jar ] || mvn -q -B package -DskipTests
 
-GOOD=19101 DEAD=19102 LIMITED=19103 PROXY=19104 GW=19180 GWM=19876 SIM=19199 PK=19787
+GOOD=19101 DEAD=19102 LIMITED=19103 PROXY=19104 OAI=19105 GW=19180 GWM=19876 SIM=19199 PK=19787
 work=$(mktemp -d)
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; "$NGINX" -p "$work" -c nginx.conf -s stop 2>/dev/null || true; }
@@ -25,7 +26,10 @@ trap cleanup EXIT
 
 openai='{"id":"chatcmpl-stub","object":"chat.completion","created":1700000000,"model":"stub-model","choices":[{"index":0,"message":{"role":"assistant","content":"Hello from the stub upstream."},"finish_reason":"stop"}],"usage":{"prompt_tokens":12,"completion_tokens":7,"total_tokens":19}}'
 anthropic='{"id":"msg_stub","type":"message","role":"assistant","model":"stub-model","content":[{"type":"text","text":"Hello from the stub upstream."}],"stop_reason":"end_turn","usage":{"input_tokens":12,"output_tokens":7}}'
-cat > "$work/nginx.conf" <<CONF
+write_conf() { # $1: what the gateway's primary (openai) port answers: good | dead
+  local primary="return 200 '$openai'"
+  [ "$1" = dead ] && primary="return 500 '{\"error\":{\"message\":\"stub failure\",\"type\":\"server_error\"}}'"
+  cat > "$work/nginx.conf" <<CONF
 worker_processes auto;
 pid $work/nginx.pid;
 error_log $work/error.log warn;
@@ -42,8 +46,16 @@ http {
   server { listen 127.0.0.1:$DEAD; location / { default_type application/json; return 500 '{"error":{"message":"stub failure","type":"server_error"}}'; } }
   server { listen 127.0.0.1:$LIMITED; location / { add_header Retry-After 1 always; default_type application/json; return 429 '{"error":{"message":"rate limited","type":"requests","code":"rate_limit_exceeded"}}'; } }
   server { listen 127.0.0.1:$PROXY; location / { proxy_pass http://good; proxy_http_version 1.1; proxy_set_header Connection ""; } }
+  # the gateway's primary: good, then dead (nginx -s reload) under the same gateway JVM
+  server {
+    listen 127.0.0.1:$OAI;
+    location = /v1/chat/completions { default_type application/json; $primary; }
+    location / { default_type application/json; return 200 '{"object":"list","data":[{"id":"stub-model","object":"model"}]}'; }
+  }
 }
 CONF
+}
+write_conf good
 mkdir -p "$work/logs"
 "$NGINX" -p "$work" -c nginx.conf
 
@@ -88,16 +100,15 @@ row stub1 "nginx stub, direct, c=1" "$req:$GOOD/v1/chat/completions" 1 nginx_rss
 warm "$req:$PROXY/v1/chat/completions"
 row proxy "nginx reverse proxy → stub" "$req:$PROXY/v1/chat/completions" 32 nginx_rss
 
-start_gateway "http://127.0.0.1:$GOOD/v1"; startup=$startup_ms
+start_gateway "http://127.0.0.1:$OAI/v1"; startup=$startup_ms
 sleep 1; idle=$(rss_of "$gwpid")
 grss() { rss_of "$gwpid"; }
-warm "$req:$GW/v1/chat/completions"
+# the JVM needs longer than nginx to reach its compiled speed (C2 shares the 2 cores with wrk and nginx)
+WARMUP=${GATEWAY_WARMUP:-45s} warm "$req:$GW/v1/chat/completions"
 row gw "gateway, single provider → stub" "$req:$GW/v1/chat/completions" 32 grss
 row gw1 "gateway, c=1" "$req:$GW/v1/chat/completions" 1 grss
-stop_gateway
-start_gateway "http://127.0.0.1:$DEAD/v1"
+write_conf dead; "$NGINX" -p "$work" -c nginx.conf -s reload 2>/dev/null; sleep 1   # the primary now answers 500
 wrk -t1 -c4 -d3s -s bench/chat.lua "$req:$GW/v1/chat/completions" >/dev/null 2>&1   # opens openai's breaker
-warm "$req:$GW/v1/chat/completions"
 row gwfb "gateway, dead primary (500) → anthropic" "$req:$GW/v1/chat/completions" 32 grss
 stop_gateway
 

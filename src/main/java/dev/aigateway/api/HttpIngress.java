@@ -200,7 +200,8 @@ public class HttpIngress {
         if (request != null) {
             m.setHeader("x-request-id", request.requestId());
         }
-        m.setBody(Json.MAPPER.writeValueAsBytes(body));
+        // a Vert.x Buffer is written as is; byte[] would go through an InputStream pump on the event loop
+        m.setBody(io.vertx.core.buffer.Buffer.buffer(Json.MAPPER.writeValueAsBytes(body)));
     }
 
     private static void attemptsJson(ArrayNode array, AttemptLog log) {
