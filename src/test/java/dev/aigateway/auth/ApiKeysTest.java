@@ -64,7 +64,7 @@ class ApiKeysTest {
         HttpResponse<String> missing = gw.chat(TestGateway.request("no key"));
         assertEquals(401, missing.statusCode());
         assertEquals("missing_api_key", TestGateway.json(missing).at("/error/code").asText());
-        HttpResponse<String> wrong = gw.chat(TestGateway.request("wrong"), "Authorization", "Bearer sk-gw-not-a-real-key-0000");
+        HttpResponse<String> wrong = gw.chat(TestGateway.request("wrong"), "Authorization", "Bearer sk-gw-not-a-real-key-FAKE-0000");
         assertEquals(401, wrong.statusCode());
         assertEquals("invalid_api_key", TestGateway.json(wrong).at("/error/code").asText());
         assertFalse(wrong.body().contains("not-a-real-key"), "the presented key is not echoed");

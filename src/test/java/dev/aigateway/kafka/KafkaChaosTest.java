@@ -38,6 +38,11 @@ class KafkaChaosTest {
         openai.provider("openai", "openai", 100, 0);
         gw = kafka.startGateway(Map.of("provider.openai.base-url", openai.baseUrl("openai"),
                 "provider.openai.timeout", "2000"));
+        // the chaos is the provider or the broker, not the group forming: the gateway's consumers join one by
+        // one at start, and a rebalance then re-delivers whatever a consumer had not committed yet
+        kafka.send("ai.requests", "warm", "{\"prompt\":\"warm up\",\"request_id\":\"kchaos-warm\"}");
+        kafka.readUntil("ai.responses", Duration.ofSeconds(30), r -> !KafkaTestSupport.withIdPrefix(r, "kchaos-warm").isEmpty());
+        Awaitility.await().pollDelay(Duration.ofSeconds(5)).atMost(Duration.ofSeconds(6)).until(() -> true);
     }
 
     @AfterAll
