@@ -171,6 +171,28 @@ public final class TestGateway implements AutoCloseable, BeforeAllCallback, Befo
         }
     }
 
+    /**
+     * For a gateway started in its own JVM: sends {@code request} until it is answered by the routes (the
+     * server listens a moment before they are in place: 404, or no connection yet), and returns that answer.
+     */
+    public static HttpResponse<String> awaitServing(HttpClient http, HttpRequest request, Process gateway,
+            java.util.function.Supplier<String> log) {
+        java.util.concurrent.atomic.AtomicReference<HttpResponse<String>> answer = new java.util.concurrent.atomic.AtomicReference<>();
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).until(() -> {
+            if (!gateway.isAlive()) {
+                throw new AssertionError("gateway exited: " + log.get());
+            }
+            try {
+                HttpResponse<String> r = http.send(request, HttpResponse.BodyHandlers.ofString());
+                answer.set(r);
+                return r.statusCode() != 404;
+            } catch (java.io.IOException notYetUp) {
+                return false;
+            }
+        });
+        return answer.get();
+    }
+
     public static JsonNode json(HttpResponse<String> response) {
         try {
             return Json.MAPPER.readTree(response.body());

@@ -69,18 +69,8 @@ class SecretLeakTest {
             try {
                 HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
                 String url = "http://127.0.0.1:" + port;
-                HttpResponse<String> first = null;
-                for (long deadline = System.currentTimeMillis() + 60_000; System.currentTimeMillis() < deadline;) {
-                    try {
-                        first = http.send(chat(url, gatewayKey, TestGateway.request("hello")), HttpResponse.BodyHandlers.ofString());
-                        if (first.statusCode() != 404) {
-                            break;
-                        }
-                    } catch (java.io.IOException notYetUp) {
-                        assertTrue(gateway.isAlive(), () -> read(log));
-                    }
-                    Thread.sleep(200);
-                }
+                HttpResponse<String> first = TestGateway.awaitServing(http, chat(url, gatewayKey, TestGateway.request("hello")),
+                        gateway, () -> read(log));
                 assertEquals(200, first.statusCode(), first.body());
                 replies.add(first);
                 upstream.provider("openai").faults(Faults.of("error").withStatus(401)); // the provider refuses our key

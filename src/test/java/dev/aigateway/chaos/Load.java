@@ -11,6 +11,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.IntSupplier;
 import java.util.stream.IntStream;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -34,8 +35,13 @@ final class Load {
     private Load() {
     }
 
-    /** Sends {@code n} requests; {@code during} runs (on another thread) once a third of them are out. */
-    static Tally run(String scenario, int port, int n, int concurrency, Runnable during) throws Exception {
+    /** What breaks, run beside the load; it is handed the count of requests answered so far to pace itself. */
+    interface Chaos {
+        void run(IntSupplier answered) throws Exception;
+    }
+
+    /** Sends {@code n} requests while {@code chaos} runs on another thread. */
+    static Tally run(String scenario, int port, int n, int concurrency, Chaos chaos) throws Exception {
         HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
         Semaphore slots = new Semaphore(concurrency);
         Map<String, Integer> seen = new ConcurrentHashMap<>();
@@ -43,12 +49,19 @@ final class Load {
         AtomicInteger answered = new AtomicInteger();
         AtomicInteger failed = new AtomicInteger();
         AtomicInteger lost = new AtomicInteger();
-        CompletableFuture<Void> chaos = null;
         List<CompletableFuture<Void>> all = new java.util.ArrayList<>();
-        for (int i : IntStream.range(0, n).toArray()) {
-            if (i == n / 3 && during != null) {
-                chaos = CompletableFuture.runAsync(during);
+        // a thread of its own: the HTTP client completes its futures on the common pool, which has one thread here
+        CompletableFuture<Void> breaking = new CompletableFuture<>();
+        Thread chaosThread = new Thread(() -> {
+            try {
+                chaos.run(answered::get);
+                breaking.complete(null);
+            } catch (Throwable e) {
+                breaking.completeExceptionally(e);
             }
+        }, "chaos-" + scenario);
+        chaosThread.start();
+        for (int i : IntStream.range(0, n).toArray()) {
             slots.acquire();
             String id = scenario + "-" + i;
             HttpRequest req = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/chat/completions"))
@@ -79,20 +92,16 @@ final class Load {
             }));
         }
         CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).get();
-        if (chaos != null) {
-            chaos.get();
-        }
+        breaking.get();
         int duplicated = (int) seen.values().stream().filter(c -> c > 1).count();
         Tally t = new Tally(scenario, n, answered.get(), failed.get(), lost.get(), duplicated, new java.util.TreeMap<>(providers));
         System.out.println(t);
         return t;
     }
 
-    static void sleep(long ms) {
-        try {
-            Thread.sleep(ms);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+    /** Waits until at least {@code count} requests are answered: chaos strikes mid-load whatever the machine's speed. */
+    static void awaitAnswered(IntSupplier answered, int count) {
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(5))
+                .until(() -> answered.getAsInt() >= count);
     }
 }

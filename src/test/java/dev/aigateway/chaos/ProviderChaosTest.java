@@ -43,8 +43,8 @@ class ProviderChaosTest {
     @Order(2)
     void aProviderKilledMidLoadLosesNoRequest() throws Exception {
         int port = openai.port();
-        Load.Tally t = Load.run("provider-killed", gw.port, 600, 32, () -> {
-            Load.sleep(300);
+        Load.Tally t = Load.run("provider-killed", gw.port, 600, 32, answered -> {
+            Load.awaitAnswered(answered, 150);
             openai.close(); // connections reset, then refused
         });
         assertEquals(600, t.answered(), t.toString());
@@ -57,8 +57,8 @@ class ProviderChaosTest {
     @Test
     @Order(1)
     void aProviderThatHangsMidLoadLosesNoRequest() throws Exception {
-        Load.Tally t = Load.run("provider-hangs", gw.port, 300, 32, () -> {
-            Load.sleep(200);
+        Load.Tally t = Load.run("provider-hangs", gw.port, 300, 32, answered -> {
+            Load.awaitAnswered(answered, 75);
             openai.provider("openai").faults(Faults.of("hang"));
         });
         assertEquals(300, t.answered(), t.toString());

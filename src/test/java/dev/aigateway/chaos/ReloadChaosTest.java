@@ -39,6 +39,12 @@ class ReloadChaosTest {
         gw.close();
     }
 
+    private static long newestChainVersion() {
+        return gw.context().getRoutes().stream().map(r -> r.getRouteId())
+                .filter(id -> id.matches("chain-default-\\d+"))
+                .mapToLong(id -> Long.parseLong(id.substring("chain-default-".length()))).max().orElse(0);
+    }
+
     @Test
     void editingTheChainUnderLoadLosesNoRequest() throws Exception {
         Path chain = routes.resolve("chain-default.yaml");
@@ -47,14 +53,15 @@ class ReloadChaosTest {
         String swapped = original.replace("openai", "@@").replace("anthropic", "openai").replace("@@", "anthropic");
         gw.sim("openai").faults(Faults.none(30));
         gw.sim("anthropic").faults(Faults.none(30));
-        Load.Tally t = Load.run("routes-edit", gw.port, 600, 24, () -> {
-            try {
-                for (String next : new String[] { swapped, original, swapped }) {
-                    Files.writeString(chain, next);
-                    Load.sleep(400);
-                }
-            } catch (Exception e) {
-                throw new IllegalStateException(e);
+        Load.Tally t = Load.run("routes-edit", gw.port, 600, 24, answered -> {
+            String[] edits = { swapped, original, swapped };
+            for (int e = 0; e < edits.length; e++) {
+                Load.awaitAnswered(answered, 100 + 150 * e); // one edit every 150 answers
+                long before = newestChainVersion();
+                Files.writeString(chain, edits[e]);
+                // the edit is live once a newer version of the chain route runs
+                org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10))
+                        .until(() -> newestChainVersion() > before);
             }
         });
         assertEquals(600, t.answered(), t.toString());

@@ -55,19 +55,7 @@ class EnvironmentOverrideTest {
                 HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/chat/completions"))
                         .header("Content-Type", "application/json").header("Authorization", "Bearer client-secret-xyz")
                         .POST(HttpRequest.BodyPublishers.ofString(TestGateway.request("env"))).build();
-                HttpResponse<String> r = null;
-                for (long deadline = System.currentTimeMillis() + 60_000; r == null && System.currentTimeMillis() < deadline;) {
-                    try {
-                        r = http.send(request, HttpResponse.BodyHandlers.ofString());
-                        if (r.statusCode() == 404) {
-                            r = null; // the server listens a moment before its routes are in place
-                            Thread.sleep(200);
-                        }
-                    } catch (java.io.IOException notYetUp) {
-                        assertTrue(gateway.isAlive(), () -> "gateway exited: " + read(log));
-                        Thread.sleep(200);
-                    }
-                }
+                HttpResponse<String> r = TestGateway.awaitServing(http, request, gateway, () -> read(log));
                 assertEquals(200, r.statusCode(), r.body());
                 assertEquals("model-from-env", TestGateway.json(r).path("model").asText(), "PROVIDER_OPENAI_MODEL applied");
                 assertEquals(1, upstream.provider("openai").calls(), "PROVIDER_OPENAI_BASE_URL applied");

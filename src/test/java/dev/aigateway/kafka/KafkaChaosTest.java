@@ -42,7 +42,7 @@ class KafkaChaosTest {
         // one at start, and a rebalance then re-delivers whatever a consumer had not committed yet
         kafka.send("ai.requests", "warm", "{\"prompt\":\"warm up\",\"request_id\":\"kchaos-warm\"}");
         kafka.readUntil("ai.responses", Duration.ofSeconds(30), r -> !KafkaTestSupport.withIdPrefix(r, "kchaos-warm").isEmpty());
-        Awaitility.await().pollDelay(Duration.ofSeconds(5)).atMost(Duration.ofSeconds(6)).until(() -> true);
+        kafka.awaitStableGroup("ai-failover-gateway", 4); // gateway.kafka.consumers
     }
 
     @AfterAll
@@ -56,7 +56,7 @@ class KafkaChaosTest {
     @Order(1)
     void aProviderKilledMidLoad() throws Exception {
         Map<String, Long> replies = load("kchaos-kill", 400, () -> {
-            sleep(600);
+            awaitCalls(openai.provider("openai"), 100); // mid-load: a quarter of the requests reached openai
             openai.close();
         });
         assertEquals(400, replies.size(), "every request answered: " + summary(replies));
@@ -67,13 +67,15 @@ class KafkaChaosTest {
     @Order(2)
     void theBrokerRestartedMidLoad() throws Exception {
         // openai is gone (previous test): anthropic answers, slowly, so the restart lands while all are in flight
+        gw.sim("anthropic").reset(); // counts from this scenario only
         gw.sim("anthropic").faults(dev.aigateway.simulator.Faults.none(2_000));
         java.util.concurrent.atomic.AtomicLong inFlightAtRestart = new java.util.concurrent.atomic.AtomicLong();
         Map<String, Long> replies = load("kchaos-broker", 400, () -> {
-            sleep(500);
+            awaitCalls(gw.sim("anthropic"), 100); // requests at the provider (2 s each): in flight
             inFlightAtRestart.set(gw.sim("anthropic").calls());
             try {
-                kafka.restartBroker(1_000);
+                // down until the gateway has seen it (its readiness turns DOWN), then back
+                kafka.restartBroker(() -> gw.management("/observe/health").statusCode() == 503);
             } catch (Exception e) {
                 throw new IllegalStateException(e);
             }
@@ -98,7 +100,7 @@ class KafkaChaosTest {
         List<ConsumerRecord<byte[], byte[]>> all = kafka.readUntil("ai.responses", Duration.ofSeconds(120),
                 r -> KafkaTestSupport.withIdPrefix(r, prefix + "-").stream().map(x -> KafkaTestSupport.header(x, "correlation-id"))
                         .distinct().count() >= n);
-        Awaitility.await().pollDelay(Duration.ofSeconds(2)).until(() -> true); // late duplicates, if any, have time to land
+        // late duplicates, if any, land after the last first reply: read on for 3 s more
         all = kafka.readUntil("ai.responses", Duration.ofSeconds(3), r -> false);
         Map<String, Long> perId = KafkaTestSupport.withIdPrefix(all, prefix + "-").stream()
                 .collect(Collectors.groupingBy(r -> KafkaTestSupport.header(r, "correlation-id"), Collectors.counting()));
@@ -113,11 +115,8 @@ class KafkaChaosTest {
         return replies.size() + " ids, " + replies.values().stream().collect(Collectors.groupingBy(Function.identity(), Collectors.counting()));
     }
 
-    private static void sleep(long ms) {
-        try {
-            Thread.sleep(ms);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+    private static void awaitCalls(ProviderSimulator.Simulated provider, long calls) {
+        Awaitility.await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(10))
+                .until(() -> provider.calls() >= calls);
     }
 }

@@ -224,7 +224,7 @@ class KafkaIngressTest {
         settings.put("gateway.kafka.consumers", "1");
         try (TestGateway a = TestGateway.start(settings); TestGateway b = TestGateway.start(settings)) {
             // both members must hold partitions before the load starts
-            Thread.sleep(3_000);
+            kafka.awaitStableGroup(settings.get("gateway.kafka.group-id"), 2);
             String prefix = "pair-" + UUID.randomUUID() + "-";
             for (int i = 0; i < 60; i++) {
                 kafka.send("ai.requests.shared", "key-" + i, "{\"prompt\":\"p" + i + "\",\"request_id\":\"" + prefix + i + "\"}");

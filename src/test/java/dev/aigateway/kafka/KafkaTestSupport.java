@@ -41,11 +41,27 @@ final class KafkaTestSupport implements AutoCloseable {
                 new ByteArraySerializer(), new ByteArraySerializer());
     }
 
-    /** Stops the broker and starts it again on the same ports and data (a broker restart under load). */
-    void restartBroker(long downMs) throws Exception {
+    /**
+     * Stops the broker and starts it again on the same ports and data (a broker restart under load), once
+     * {@code noticed} holds: the outage lasts until the gateway has seen it.
+     */
+    void restartBroker(java.util.function.BooleanSupplier noticed) throws Exception {
         broker.close();
-        Thread.sleep(downMs);
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200))
+                .until(noticed::getAsBoolean);
         broker = EmbeddedKafka.start(dataDir, port);
+    }
+
+    /** Waits until consumer group {@code groupId} is stable with {@code members} members, each holding partitions. */
+    void awaitStableGroup(String groupId, int members) {
+        try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(
+                Map.of(org.apache.kafka.clients.admin.AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, brokers()))) {
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).until(() -> {
+                var group = admin.describeConsumerGroups(List.of(groupId)).describedGroups().get(groupId).get();
+                return group.state() == org.apache.kafka.common.ConsumerGroupState.STABLE && group.members().size() == members
+                        && group.members().stream().allMatch(m -> !m.assignment().topicPartitions().isEmpty());
+            });
+        }
     }
 
     String brokers() {
