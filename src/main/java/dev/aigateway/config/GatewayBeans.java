@@ -93,8 +93,14 @@ public class GatewayBeans implements CamelConfiguration {
         context.getRegistry().bind("circuitBreakerRegistry", breakers.registry());
         context.getRegistry().bind("providers", providers);
         context.getRegistry().bind("cooldowns", cooldowns);
-        ProviderHealth health = new ProviderHealth(providers, metrics, property.apply("gateway.instance"));
+        // a record older than health.max-age is ignored; empty = 3 x health.interval (read as the timer reads it)
+        long interval = org.apache.camel.util.TimeUtils.toMilliSeconds(required.apply("health.interval"));
+        String maxAge = blankToNull(property.apply("health.max-age"));
+        ProviderHealth health = new ProviderHealth(providers, metrics, cooldowns, property.apply("gateway.instance"),
+                java.time.Duration.ofMillis(maxAge == null ? 3 * interval : Durations.parseMillis(maxAge)));
         context.getRegistry().bind("providerHealth", health);
+        // readiness (/observe/health) waits for this instance's first probe round
+        context.getRegistry().bind("providerProbesReadiness", new dev.aigateway.health.FirstProbeRound(health));
         context.getRegistry().bind("adminStatus", new dev.aigateway.metrics.AdminStatus(providers, health, metrics, cooldowns));
         // camel-http wants the probe timeout in ms; the timer takes the interval as written (30s)
         context.getPropertiesComponent().addOverrideProperty("health.timeout-ms",

@@ -1,10 +1,16 @@
 package dev.aigateway.health;
 
 import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Collection;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -18,16 +24,23 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import dev.aigateway.api.Json;
+import dev.aigateway.chain.Cooldowns;
 import dev.aigateway.chain.ProviderSkippedException;
 import dev.aigateway.chain.Secrets;
 import dev.aigateway.metrics.GatewayMetrics;
 import dev.aigateway.provider.Provider;
 import dev.aigateway.provider.Providers;
+import dev.aigateway.provider.UpstreamErrors;
 
 /**
  * Named by routes/health.yaml: probes each provider (GET its models list), keeps the last result of
  * every provider — its own or another instance's, read back from the health topic — and lets the
  * chains skip a provider whose last probe failed until one succeeds.
+ * <p>
+ * The topic outlives instances and anyone may write to it, so a record read back only counts when it
+ * is about what this instance calls: a configured provider (also its record key), the same
+ * {@linkplain #fingerprint(String) fingerprint} (provider, base URL, model), and a timestamp neither
+ * in the future nor older than health.max-age. Everything else is counted and dropped.
  */
 public class ProviderHealth {
     private static final Logger LOG = LoggerFactory.getLogger(ProviderHealth.class);
@@ -35,6 +48,11 @@ public class ProviderHealth {
     private static final String STARTED = "gatewayProbeStarted";
     /** provider.&lt;name&gt;.health-path value that probes with a 1-token completion instead of a GET. */
     public static final String COMPLETION = "completion";
+    /** The error of a probe whose key was refused (401/403). */
+    public static final String CREDENTIALS = "credentials";
+    /** How far ahead of this clock a record's timestamp may be (clock skew between instances). */
+    static final Duration FUTURE_SKEW = Duration.ofSeconds(5);
+    private static final int MAX_TEXT = 300;
     private static final dev.aigateway.api.ChatRequest PING = new dev.aigateway.api.ChatRequest(
             (com.fasterxml.jackson.databind.node.ObjectNode) Json.object().put("max_tokens", 1)
                     .set("messages", Json.MAPPER.createArrayNode().add(Json.object().put("role", "user").put("content", "ping"))),
@@ -42,18 +60,24 @@ public class ProviderHealth {
 
     /** The last probe of a provider, by whichever instance made it. */
     public record Result(String provider, boolean healthy, long latencyMs, int status, String error, Instant timestamp,
-            String instance) {
+            String instance, String fingerprint) {
 
         ObjectNode toJson() {
             return Json.object().put("provider", provider).put("healthy", healthy).put("latency_ms", latencyMs)
                     .put("status", status).put("error", error).put("timestamp", timestamp.toString())
-                    .put("instance", instance);
+                    .put("instance", instance).put("fingerprint", fingerprint);
         }
 
+        /** A record from the topic; throws IllegalArgumentException when a required field is missing or mistyped. */
         static Result fromJson(JsonNode n) {
-            return new Result(n.path("provider").asText(), n.path("healthy").asBoolean(), n.path("latency_ms").asLong(),
-                    n.path("status").asInt(), n.path("error").asText(null), Instant.parse(n.path("timestamp").asText()),
-                    n.path("instance").asText(""));
+            if (n == null || !n.path("provider").isTextual() || !n.path("healthy").isBoolean()
+                    || !n.path("timestamp").isTextual()) {
+                throw new IllegalArgumentException("needs provider (text), healthy (boolean) and timestamp (text)");
+            }
+            return new Result(n.get("provider").asText(), n.get("healthy").asBoolean(), n.path("latency_ms").asLong(),
+                    n.path("status").asInt(), clip(n.path("error").asText(null)),
+                    Instant.parse(n.get("timestamp").asText()), clip(n.path("instance").asText("")),
+                    n.path("fingerprint").asText(null));
         }
     }
 
@@ -61,11 +85,58 @@ public class ProviderHealth {
     private final String instance;
     private final Map<String, Result> last = new ConcurrentHashMap<>();
     private final GatewayMetrics metrics;
+    private final Cooldowns cooldowns;
+    private final Duration maxAge;
+    /** What this instance probes, per configured provider: records about anything else are ignored. */
+    private final Map<String, String> fingerprints = new ConcurrentHashMap<>();
+    /** Providers this instance has not probed yet: readiness waits for them. */
+    private final Set<String> notYetProbed = ConcurrentHashMap.newKeySet();
+    /** reason + provider pairs already logged once (bounded: reasons × configured providers). */
+    private final Set<String> logged = ConcurrentHashMap.newKeySet();
 
-    public ProviderHealth(Providers providers, GatewayMetrics metrics, String instance) {
+    /**
+     * @param cooldowns where a probe's 429 sends the provider (the same cooldown live traffic uses)
+     * @param maxAge    a record older than this (health.max-age) no longer says anything about the provider
+     */
+    public ProviderHealth(Providers providers, GatewayMetrics metrics, Cooldowns cooldowns, String instance,
+            Duration maxAge) {
         this.metrics = metrics;
         this.providers = providers;
+        this.cooldowns = cooldowns;
+        this.maxAge = maxAge;
         this.instance = instance == null || instance.isBlank() ? hostName() : instance;
+        for (Provider p : providers.all()) {
+            fingerprints.put(p.name(), fingerprint(p));
+            notYetProbed.add(p.name());
+        }
+    }
+
+    /**
+     * What a health record of {@code provider} is about: a short SHA-256 of the provider's name, the base URL
+     * actually called (the vendor's or the simulator's) and the model — never the key.
+     */
+    public String fingerprint(String provider) {
+        return fingerprints.get(provider);
+    }
+
+    private static String fingerprint(Provider p) {
+        try {
+            byte[] digest = MessageDigest.getInstance("SHA-256").digest((p.name() + "\n" + p.baseUrl() + "\n"
+                    + p.settings().model()).getBytes(StandardCharsets.UTF_8));
+            return HexFormat.of().formatHex(digest, 0, 8);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** True once this instance has probed every provider once (readiness waits for it). */
+    public boolean firstRoundDone() {
+        return notYetProbed.isEmpty();
+    }
+
+    /** Providers this instance has not probed yet. */
+    public Set<String> notYetProbed() {
+        return Set.copyOf(notYetProbed);
     }
 
     /** Names of every provider to probe (the health route splits on this). */
@@ -76,7 +147,7 @@ public class ProviderHealth {
     /** Throws {@link ProviderSkippedException} while the provider's last probe failed. */
     public void check(String provider) {
         Result r = last.get(provider);
-        if (r != null && !r.healthy()) {
+        if (r != null && !r.healthy() && !r.timestamp().isBefore(Instant.now().minus(maxAge))) {
             throw new ProviderSkippedException(provider, "unhealthy", "last health probe failed at " + r.timestamp()
                     + " (" + r.instance() + "): " + r.error());
         }
@@ -109,6 +180,29 @@ public class ProviderHealth {
     /** The probe answered (any status): the body becomes the health record. */
     public void probeAnswered(Exchange exchange) throws Exception {
         int status = exchange.getMessage().getHeader(Exchange.HTTP_RESPONSE_CODE, 0, Integer.class);
+        String name = exchange.getProperty(PROVIDER, String.class);
+        if (status == 429) {
+            // alive and busy: the live-traffic cooldown (Retry-After honoured), not a whole interval marked down
+            long ms = UpstreamErrors.retryAfterMs(exchange.getMessage().getHeaders());
+            if (ms > 0) {
+                cooldowns.coolDown(name, ms, "health probe answered HTTP 429 with Retry-After");
+            } else {
+                ms = cooldowns.rateLimited(name);
+            }
+            record(exchange, true, status, "HTTP 429: rate limited, cooling down " + ms + " ms");
+            return;
+        }
+        if (status == 401 || status == 403) {
+            Result before = last.get(name);
+            if (before == null || before.healthy() || !CREDENTIALS.equals(before.error())) {
+                Provider p = providers.get(name);
+                LOG.warn("Provider {} refused the key of its health probe (HTTP {}): check the variable {} "
+                        + "(provider.{}.api-key-env; key from {}); chains skip it until a probe succeeds", name, status,
+                        p.settings().apiKeyEnv(), name, p.credential().describe());
+            }
+            record(exchange, false, status, CREDENTIALS);
+            return;
+        }
         boolean healthy = status >= 200 && status < 300;
         record(exchange, healthy, status, healthy ? null : "HTTP " + status);
     }
@@ -120,10 +214,64 @@ public class ProviderHealth {
         record(exchange, false, 0, why);
     }
 
-    /** A health record from the topic (this instance's or another's): the newest result per provider wins. */
-    public void observed(Exchange exchange) throws Exception {
-        JsonNode n = Json.MAPPER.readTree(exchange.getMessage().getBody(byte[].class));
-        remember(Result.fromJson(n));
+    /**
+     * A health record from the topic (this instance's or another's): the newest result per provider wins,
+     * once the record proves to be about what this instance calls. Never throws: a bad record is dropped.
+     */
+    public void observed(Exchange exchange) {
+        Result r;
+        try {
+            r = Result.fromJson(Json.MAPPER.readTree(exchange.getMessage().getBody(byte[].class)));
+        } catch (Exception e) {
+            ignored("malformed", null, "not a health record (" + e.getClass().getSimpleName() + ")");
+            return;
+        }
+        String mine = fingerprints.get(r.provider());
+        Instant now = Instant.now();
+        if (mine == null) {
+            ignored("unknown_provider", null, "provider '" + clip(r.provider(), 64) + "' is not configured here");
+        } else if (!r.provider().equals(key(exchange))) {
+            ignored("key_mismatch", r.provider(), "its record key is not its provider");
+        } else if (!mine.equals(r.fingerprint())) {
+            ignored("fingerprint", r.provider(), "it probed another target (fingerprint " + clip(r.fingerprint(), 64)
+                    + ", here " + mine + "; an earlier run or another configuration)");
+        } else if (r.timestamp().isAfter(now.plus(FUTURE_SKEW))) {
+            ignored("future_timestamp", r.provider(), "timestamp " + r.timestamp() + " is in the future");
+        } else if (r.timestamp().isBefore(now.minus(maxAge))) {
+            ignored("too_old", r.provider(), "timestamp " + r.timestamp() + " is older than health.max-age (" + maxAge + ")");
+        } else {
+            remember(r);
+        }
+    }
+
+    /** Counted (gateway_health_records_ignored_total{reason}); logged once per reason and provider, then DEBUG. */
+    private void ignored(String reason, String provider, String why) {
+        metrics.healthRecordIgnored(reason);
+        boolean expected = "fingerprint".equals(reason) || "too_old".equals(reason); // after a restart or a change
+        if (logged.add(reason + "/" + provider)) {
+            String line = "Health record for {} ignored ({}): {}" + (expected ? "" : "; who writes to the health topic?")
+                    + " (once per reason and provider; counted in gateway_health_records_ignored_total)";
+            if (expected) {
+                LOG.info(line, provider == null ? "?" : provider, reason, why);
+            } else {
+                LOG.warn(line, provider == null ? "?" : provider, reason, why);
+            }
+        } else {
+            LOG.debug("Health record for {} ignored ({}): {}", provider, reason, why);
+        }
+    }
+
+    private static String key(Exchange exchange) {
+        Object key = exchange.getMessage().getHeader(KafkaConstants.KEY);
+        return key instanceof byte[] b ? new String(b, StandardCharsets.UTF_8) : key == null ? null : key.toString();
+    }
+
+    private static String clip(String text) {
+        return clip(text, MAX_TEXT);
+    }
+
+    private static String clip(String text, int max) {
+        return text == null || text.length() <= max ? text : text.substring(0, max) + "…";
     }
 
     public Collection<Result> results() {
@@ -133,11 +281,13 @@ public class ProviderHealth {
     private void record(Exchange exchange, boolean healthy, int status, String error) throws Exception {
         String name = exchange.getProperty(PROVIDER, String.class);
         long latency = (System.nanoTime() - exchange.getProperty(STARTED, Long.class)) / 1_000_000;
-        Result r = new Result(name, healthy, latency, status, Secrets.mask(error), Instant.now(), instance);
+        Result r = new Result(name, healthy, latency, status, Secrets.mask(error), Instant.now(), instance,
+                fingerprints.get(name));
         remember(r);
+        notYetProbed.remove(name);
         Message m = exchange.getMessage();
         m.removeHeaders("*");
-        m.setHeader(KafkaConstants.KEY, name.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        m.setHeader(KafkaConstants.KEY, name.getBytes(StandardCharsets.UTF_8));
         m.setBody(Json.MAPPER.writeValueAsBytes(r.toJson()));
     }
 

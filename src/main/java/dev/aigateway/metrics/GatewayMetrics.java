@@ -108,6 +108,12 @@ public final class GatewayMetrics {
                 .record(Duration.ofMillis(probeMs));
     }
 
+    /** A health-topic record that was not applied; {@code reason} is one of a fixed few (never record content). */
+    public void healthRecordIgnored(String reason) {
+        Counter.builder("gateway.health.records.ignored").description("Health-topic records ignored, by reason")
+                .tag("reason", reason).register(registry).increment();
+    }
+
     /** A gauge of the Kafka requests being processed right now; the caller counts. */
     public AtomicInteger kafkaInFlight() {
         AtomicInteger value = new AtomicInteger();

@@ -264,6 +264,9 @@ public final class ProviderSimulator implements AutoCloseable {
                 } else if ("drop".equals(f.mode())) {
                     req.connection().close();
                 } else if (!"hang".equals(f.mode())) {
+                    if (f.retryAfterSec() >= 0) {
+                        req.response().putHeader("retry-after", String.valueOf(f.retryAfterSec())); // a busy API (429)
+                    }
                     send(req.response(), "overloaded".equals(f.mode()) ? 529 : f.status(), error(sim, "api_error", "down (simulated)"));
                 }
             });
