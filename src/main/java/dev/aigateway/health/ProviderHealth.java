@@ -238,7 +238,7 @@ public class ProviderHealth {
         } else if (r.timestamp().isAfter(now.plus(FUTURE_SKEW))) {
             ignored("future_timestamp", r.provider(), "timestamp " + r.timestamp() + " is in the future");
         } else if (r.timestamp().isBefore(now.minus(maxAge))) {
-            ignored("too_old", r.provider(), "timestamp " + r.timestamp() + " is older than health.max-age (" + maxAge + ")");
+            ignored("too_old", r.provider(), "timestamp " + r.timestamp() + " is older than health.max-age (" + maxAge.toSeconds() + "s)");
         } else {
             remember(r);
         }
