@@ -196,9 +196,10 @@ public class ProviderHealth {
             Result before = last.get(name);
             if (before == null || before.healthy() || !CREDENTIALS.equals(before.error())) {
                 Provider p = providers.get(name);
+                String variable = p.settings().apiKeyEnv() == null ? "(none set)" : p.settings().apiKeyEnv();
                 LOG.warn("Provider {} refused the key of its health probe (HTTP {}): check the variable {} "
                         + "(provider.{}.api-key-env; key from {}); chains skip it until a probe succeeds", name, status,
-                        p.settings().apiKeyEnv(), name, p.credential().describe());
+                        variable, name, p.credential().describe());
             }
             record(exchange, false, status, CREDENTIALS);
             return;
