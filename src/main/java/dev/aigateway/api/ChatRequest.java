@@ -1,13 +1,26 @@
 package dev.aigateway.api;
 
+import java.util.List;
+
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /**
  * A validated chat request in OpenAI form. {@code body} holds only fields a provider may see (messages,
  * sampling parameters, tools); gateway fields (chain, request id, session id) live beside it.
+ *
+ * @param droppedFields fields of the client's body the gateway removed (gateway.unknown-fields=drop); the
+ *                      response says so in x-gateway-dropped-fields
  */
-public record ChatRequest(ObjectNode body, String chain, String requestId, String sessionId) {
+public record ChatRequest(ObjectNode body, String chain, String requestId, String sessionId, List<String> droppedFields) {
+
+    public ChatRequest {
+        droppedFields = droppedFields == null ? List.of() : List.copyOf(droppedFields);
+    }
+
+    public ChatRequest(ObjectNode body, String chain, String requestId, String sessionId) {
+        this(body, chain, requestId, sessionId, List.of());
+    }
 
     public ArrayNode messages() {
         return (ArrayNode) body.get("messages");

@@ -199,6 +199,9 @@ public class HttpIngress {
         }
         if (request != null) {
             m.setHeader("x-request-id", request.requestId());
+            if (!request.droppedFields().isEmpty()) {
+                m.setHeader("x-gateway-dropped-fields", String.join(",", request.droppedFields()));
+            }
         }
         // a Vert.x Buffer is written as is; byte[] would go through an InputStream pump on the event loop
         m.setBody(io.vertx.core.buffer.Buffer.buffer(Json.MAPPER.writeValueAsBytes(body)));

@@ -1,5 +1,9 @@
 package dev.aigateway.api;
 
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
 import java.util.Set;
 import java.util.UUID;
 import java.util.function.Predicate;
@@ -9,23 +13,60 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import dev.aigateway.provider.AnthropicAdapter;
+import dev.aigateway.provider.AzureOpenAiAdapter;
+import dev.aigateway.provider.OpenAiCompatibleAdapter;
+
 /**
  * Validates a chat request (OpenAI form, or the short form {@code prompt}/{@code system_message}) and
  * normalises it. Everything a provider would reject anyway is refused here, so bad input never costs a
- * provider call and never yields a 500.
+ * provider call and never yields a 500. Shared by the HTTP and Kafka ingresses.
+ *
+ * <p>Order: the client-chosen identifiers first (request_id, session_id, chain: they end up in headers, keys
+ * and log lines), then the fields (only those some provider API is sent, see the adapters' FORWARDED_FIELDS),
+ * then messages and parameters, then the gateway's limits on max_tokens and n.
  */
 public final class RequestParser {
     private static final Set<String> ROLES = Set.of("system", "developer", "user", "assistant", "tool", "function");
     /** Fields of the gateway's own; they never reach a provider. */
     private static final Set<String> GATEWAY_FIELDS = Set.of("prompt", "system_message", "require_expensive_model",
             "chain", "request_id", "session_id");
+    /** Every field a request may carry: the gateway's, and what at least one provider API is sent. */
+    static final Set<String> ACCEPTED_FIELDS = union(GATEWAY_FIELDS, OpenAiCompatibleAdapter.FORWARDED_FIELDS,
+            AzureOpenAiAdapter.FORWARDED_FIELDS, AnthropicAdapter.FORWARDED_FIELDS);
+    /** More unknown fields than this are refused even with gateway.unknown-fields=drop (they are named in a header). */
+    private static final int MAX_DROPPED = 16;
 
     private final String defaultChain;
     private final String premiumChain;
+    private final int maxTokensLimit;
+    private final int maxN;
+    private final boolean dropUnknown;
 
+    /** With the shipped limits (max_tokens 32768, n 8) and unknown fields refused. */
     public RequestParser(String defaultChain, String premiumChain) {
+        this(defaultChain, premiumChain, 32_768, 8, "reject");
+    }
+
+    /**
+     * @param maxTokensLimit gateway.max-tokens-limit: largest max_tokens / max_completion_tokens
+     * @param maxN           gateway.max-n: largest n
+     * @param unknownFields  gateway.unknown-fields: reject (400 unsupported_parameter) | drop (removed, named in a header)
+     */
+    public RequestParser(String defaultChain, String premiumChain, int maxTokensLimit, int maxN, String unknownFields) {
         this.defaultChain = defaultChain;
         this.premiumChain = premiumChain;
+        if (maxTokensLimit < 1 || maxN < 1) {
+            throw new IllegalStateException("gateway.max-tokens-limit and gateway.max-n must be positive integers; got "
+                    + maxTokensLimit + " and " + maxN);
+        }
+        this.maxTokensLimit = maxTokensLimit;
+        this.maxN = maxN;
+        String mode = unknownFields == null ? "" : unknownFields.trim().toLowerCase(Locale.ROOT);
+        if (!mode.equals("reject") && !mode.equals("drop")) {
+            throw new IllegalStateException("gateway.unknown-fields must be reject or drop; got '" + unknownFields + "'");
+        }
+        this.dropUnknown = mode.equals("drop");
     }
 
     /**
@@ -54,16 +95,28 @@ public final class RequestParser {
 
     /** Validates an already parsed body (see {@link #readJson}). */
     public ChatRequest parse(JsonNode root, String chainOverride, Predicate<String> chainExists) {
+        // identifiers first: they reach headers, record keys and log lines, so nothing else may see a bad one
+        String override = chainOverride != null && !chainOverride.isBlank() ? chainOverride.trim() : null;
+        Identifiers.check("x-gateway-chain", override);
+        if (root instanceof ObjectNode b) {
+            for (String f : new String[] { "request_id", "session_id", "chain" }) {
+                Identifiers.check(f, textField(b, f));
+            }
+        }
         if (!(root instanceof ObjectNode body)) {
             throw GatewayException.invalid(null, "Request body must be a JSON object");
         }
+        List<String> dropped = checkFields(body);
         if (!body.has("messages") && body.has("prompt")) {
             body.set("messages", shortFormMessages(body));
         }
         validateMessages(body.get("messages"));
         validateParameters(body);
+        atMost(body, "max_tokens", maxTokensLimit, "gateway.max-tokens-limit");
+        atMost(body, "max_completion_tokens", maxTokensLimit, "gateway.max-tokens-limit");
+        atMost(body, "n", maxN, "gateway.max-n");
 
-        String chain = chainOverride != null && !chainOverride.isBlank() ? chainOverride.trim()
+        String chain = override != null ? override
                 : textField(body, "chain") != null ? textField(body, "chain")
                 : booleanField(body, "require_expensive_model") ? premiumChain : defaultChain;
         if (!chain.matches("[A-Za-z0-9_-]{1,64}") || !chainExists.test(chain)) {
@@ -75,7 +128,105 @@ public final class RequestParser {
         for (String f : GATEWAY_FIELDS) {
             body.remove(f);
         }
-        return new ChatRequest(body, chain, requestId != null ? requestId : UUID.randomUUID().toString(), sessionId);
+        return new ChatRequest(body, chain, requestId != null ? requestId : UUID.randomUUID().toString(), sessionId,
+                dropped);
+    }
+
+    /**
+     * Refuses the fields whose cost the price table does not know, and the fields no provider API is sent:
+     * 400 unsupported_parameter naming the field, or (gateway.unknown-fields=drop) removes the unknown ones.
+     *
+     * @return the fields dropped
+     */
+    private List<String> checkFields(ObjectNode body) {
+        pricedExtras(body);
+        List<String> unknown = new ArrayList<>();
+        body.fieldNames().forEachRemaining(f -> {
+            if (!ACCEPTED_FIELDS.contains(f)) {
+                unknown.add(f);
+            }
+        });
+        if (unknown.isEmpty()) {
+            return List.of();
+        }
+        String first = unknown.get(0);
+        if (!dropUnknown) {
+            throw unsupported(abbreviate(first), "Unrecognized request argument supplied: '" + abbreviate(first)
+                    + "'. This gateway forwards only the chat-completions fields listed in its README (Errors); "
+                    + (unknown.size() > 1 ? unknown.size() + " unknown fields in all" : "no other unknown field"));
+        }
+        for (String f : unknown) {
+            if (!Identifiers.valid(f)) {
+                // its name would go into the x-gateway-dropped-fields header
+                throw unsupported(abbreviate(f), "Unrecognized request argument with a name that cannot be reported"
+                        + " (1 to " + Identifiers.MAX_LENGTH + " characters of A-Z a-z 0-9 . _ : -)");
+            }
+        }
+        if (unknown.size() > MAX_DROPPED) {
+            throw unsupported(abbreviate(first), unknown.size() + " unrecognized request arguments; at most "
+                    + MAX_DROPPED + " are dropped");
+        }
+        body.remove(unknown);
+        return unknown;
+    }
+
+    /** Known fields that make a provider bill more than tokens at the price table's rates: refused, never dropped. */
+    private static void pricedExtras(ObjectNode body) {
+        JsonNode tier = body.get("service_tier");
+        if (tier != null && !tier.isNull() && !(tier.isTextual() && Set.of("auto", "default").contains(tier.asText()))) {
+            throw unsupported("service_tier", "'service_tier' may only be auto or default on this gateway: other tiers"
+                    + " (flex, priority, scale) are billed at prices its price table does not know");
+        }
+        JsonNode modalities = body.get("modalities");
+        if (modalities != null && !modalities.isNull()) {
+            boolean textOnly = modalities.isArray();
+            for (JsonNode m : modalities) {
+                textOnly &= "text".equals(m.asText(null));
+            }
+            if (!textOnly) {
+                throw unsupported("modalities", "'modalities' may only be [\"text\"] on this gateway: audio output is"
+                        + " billed per audio token, which its price table does not know");
+            }
+        }
+        String[][] priced = {
+                { "audio", "audio output is billed per audio token, which the gateway's price table does not know" },
+                { "web_search_options", "web search is billed per search on top of tokens, which the gateway's price"
+                        + " table does not know" },
+                { "prediction", "predicted outputs bill rejected prediction tokens the gateway cannot attribute" },
+        };
+        for (String[] p : priced) {
+            JsonNode v = body.get(p[0]);
+            if (v != null && !v.isNull()) {
+                throw unsupported(p[0], "'" + p[0] + "' is not supported on this gateway: " + p[1]);
+            }
+        }
+    }
+
+    private static GatewayException unsupported(String param, String message) {
+        return new GatewayException(400, "invalid_request_error", "unsupported_parameter", param, message);
+    }
+
+    /**
+     * A 400 {@code integer_above_max_value} (OpenAI's code for it) when {@code field} is above {@code limit};
+     * a limit of 0 or less is none. {@code source} names the limit (a setting, or the API key's own).
+     */
+    public static void atMost(ObjectNode body, String field, int limit, String source) {
+        JsonNode v = body.get(field);
+        if (limit <= 0 || v == null || !v.canConvertToInt() || v.asInt() <= limit) {
+            return;
+        }
+        throw new GatewayException(400, "invalid_request_error", "integer_above_max_value", field, "Invalid '" + field
+                + "': integer above maximum value. Expected a value <= " + limit + " (" + source + "), but got "
+                + v.asInt() + " instead.");
+    }
+
+    @SafeVarargs
+    private static Set<String> union(Set<String>... sets) {
+        Set<String> all = new HashSet<>();
+        for (Set<String> s : sets) {
+            all.addAll(s);
+        }
+        return Set.copyOf(all);
     }
 
     private static ArrayNode shortFormMessages(ObjectNode body) {

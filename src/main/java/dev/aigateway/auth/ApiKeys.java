@@ -112,6 +112,9 @@ public final class ApiKeys implements AutoCloseable {
             throw new GatewayException(403, "permission_error", "chain_not_allowed", "chain",
                     "This API key may not use chain '" + request.chain() + "' (allowed: " + key.chains() + ")");
         }
+        if (request != null) {
+            key.checkLimits(request); // before the rate limiter: a refused request costs no permit
+        }
         KeyUsage u = usage(key);
         long waitMs = u.tryAcquire(key.rpm());
         if (waitMs >= 0) {
@@ -159,7 +162,8 @@ public final class ApiKeys implements AutoCloseable {
         ArrayNode keys = body.putArray("keys");
         for (GatewayKey k : bySha.values()) {
             ObjectNode n = keys.addObject().put("id", k.id()).put("owner", k.owner()).put("revoked", k.revoked())
-                    .put("rpm", k.rpm()).put("monthly_budget_usd", k.monthlyBudgetUsd()).put("created", k.created());
+                    .put("rpm", k.rpm()).put("monthly_budget_usd", k.monthlyBudgetUsd()).put("created", k.created())
+                    .put("max_tokens_limit", k.maxTokensLimit()).put("max_n", k.maxN());
             n.set("chains", Json.MAPPER.valueToTree(k.chains()));
             n.set("models", Json.MAPPER.valueToTree(k.models()));
             usage(k).describe(n.putObject("usage"));

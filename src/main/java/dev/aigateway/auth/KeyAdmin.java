@@ -63,7 +63,8 @@ public final class KeyAdmin {
         KeyFile.Created created;
         try {
             created = keys.file().create(body.path("owner").asText(null), strings(body.get("chains")),
-                    strings(body.get("models")), body.path("rpm").asInt(0), body.path("monthly_budget_usd").asDouble(0));
+                    strings(body.get("models")), body.path("rpm").asInt(0), body.path("monthly_budget_usd").asDouble(0),
+                    body.path("max_tokens_limit").asInt(0), body.path("max_n").asInt(0));
         } catch (IllegalArgumentException e) {
             throw GatewayException.invalid(null, e.getMessage());
         }

@@ -21,7 +21,8 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
 
 /**
  * The gateway keys file ({@code gateway.auth.keys-file}): JSON {@code {"keys": [...]}} with one entry per
- * key — id, owner, sha256, chains, models, rpm, monthly_budget_usd, revoked, created. Written atomically,
+ * key — id, owner, sha256, chains, models, rpm, monthly_budget_usd, revoked, created, and optionally
+ * max_tokens_limit and max_n (0 or absent: the gateway's limits). Written atomically,
  * so the gateway watching it never reads half a file. Shared by the admin endpoint and the CLI.
  */
 public final class KeyFile {
@@ -58,11 +59,17 @@ public final class KeyFile {
 
     public synchronized Created create(String owner, List<String> chains, List<String> models, int rpm,
             double monthlyBudgetUsd) throws IOException {
+        return create(owner, chains, models, rpm, monthlyBudgetUsd, 0, 0);
+    }
+
+    /** @param maxTokensLimit, maxN the key's own limits on max_tokens and n (0: the gateway's) */
+    public synchronized Created create(String owner, List<String> chains, List<String> models, int rpm,
+            double monthlyBudgetUsd, int maxTokensLimit, int maxN) throws IOException {
         if (owner == null || owner.isBlank()) {
             throw new IllegalArgumentException("a key needs an owner");
         }
-        if (rpm < 0 || monthlyBudgetUsd < 0) {
-            throw new IllegalArgumentException("rpm and monthly_budget_usd must not be negative");
+        if (rpm < 0 || monthlyBudgetUsd < 0 || maxTokensLimit < 0 || maxN < 0) {
+            throw new IllegalArgumentException("rpm, monthly_budget_usd, max_tokens_limit and max_n must not be negative");
         }
         byte[] bytes = new byte[32];
         RANDOM.nextBytes(bytes);
@@ -70,7 +77,7 @@ public final class KeyFile {
         byte[] id = new byte[6];
         RANDOM.nextBytes(id);
         GatewayKey key = new GatewayKey("key_" + HexFormat.of().formatHex(id), owner.trim(), sha256(secret), chains,
-                models, rpm, monthlyBudgetUsd, false, Instant.now().toString());
+                models, rpm, monthlyBudgetUsd, false, Instant.now().toString(), maxTokensLimit, maxN);
         List<GatewayKey> keys = new ArrayList<>(read());
         keys.add(key);
         write(keys);

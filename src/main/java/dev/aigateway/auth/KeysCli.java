@@ -10,7 +10,7 @@ import java.util.List;
  * second):
  * <pre>
  *   java -cp target/ai-failover-gateway.jar dev.aigateway.auth.KeysCli create --owner team-a [--chains default,premium]
- *        [--models gpt-4.1,...] [--rpm 60] [--budget 100] [--file config/gateway-keys.json]
+ *        [--models gpt-4.1,...] [--rpm 60] [--budget 100] [--max-tokens 4096] [--max-n 1] [--file config/gateway-keys.json]
  *   ... KeysCli list  [--file ...]
  *   ... KeysCli revoke key_0123abcd  [--file ...]
  * </pre>
@@ -32,7 +32,8 @@ public final class KeysCli {
             case "create" -> {
                 KeyFile.Created c = file.create(option(a, "--owner", null), list(option(a, "--chains", "")),
                         list(option(a, "--models", "")), Integer.parseInt(option(a, "--rpm", "0")),
-                        Double.parseDouble(option(a, "--budget", "0")));
+                        Double.parseDouble(option(a, "--budget", "0")), Integer.parseInt(option(a, "--max-tokens", "0")),
+                        Integer.parseInt(option(a, "--max-n", "0")));
                 System.out.println("id:    " + c.key().id());
                 System.out.println("owner: " + c.key().owner());
                 System.out.println("key:   " + c.secret() + "   (shown once: keep it; the file keeps only its SHA-256)");
@@ -72,6 +73,7 @@ public final class KeysCli {
 
     private static void usage() {
         System.err.println("usage: KeysCli create --owner <name> [--chains a,b] [--models m1,m2] [--rpm N] [--budget USD]"
+                + " [--max-tokens N] [--max-n N]"
                 + " [--file config/gateway-keys.json]\n       KeysCli list [--file ...]\n       KeysCli revoke <id> [--file ...]");
     }
 }

@@ -145,7 +145,8 @@ public class GatewayBeans implements CamelConfiguration {
             }
         });
         RequestParser parser = new RequestParser(required.apply("gateway.default-chain"),
-                required.apply("gateway.premium-chain"));
+                required.apply("gateway.premium-chain"), positiveInt(required, "gateway.max-tokens-limit"),
+                positiveInt(required, "gateway.max-n"), required.apply("gateway.unknown-fields"));
         context.getRegistry().bind("httpIngress", new HttpIngress(parser, providers, chains, metrics, streams,
                 Long.parseLong(required.apply("gateway.max-body-bytes"))));
         KafkaSetup.configure(context, required, property, parser, chains, metrics,
@@ -199,6 +200,20 @@ public class GatewayBeans implements CamelConfiguration {
                     required.apply("gateway.simulator.host"), sim.port());
         }
         return providers;
+    }
+
+    /** A count setting (gateway.max-n, …): a positive integer, else start-up stops naming it. */
+    private static int positiveInt(Function<String, String> required, String key) {
+        String v = required.apply(key).trim();
+        try {
+            int n = Integer.parseInt(v);
+            if (n > 0) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new IllegalStateException(key + " must be a positive integer; got '" + v + "'");
     }
 
     private static String blankToNull(String s) {

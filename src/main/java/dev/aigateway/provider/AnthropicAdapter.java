@@ -3,6 +3,7 @@ package dev.aigateway.provider;
 import java.io.IOException;
 import java.time.Instant;
 import java.util.Map;
+import java.util.Set;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -18,6 +19,12 @@ import dev.aigateway.api.Json;
  */
 public class AnthropicAdapter implements ProviderAdapter {
     static final String API_VERSION = "2023-06-01";
+    /**
+     * The client fields this adapter translates into a Messages request; the rest of an OpenAI body has no
+     * Messages equivalent and is not sent (n, logprobs, response_format, tool_choice, …).
+     */
+    public static final Set<String> FORWARDED_FIELDS = Set.of("messages", "max_tokens", "max_completion_tokens",
+            "temperature", "top_p", "stop", "tools", "stream");
 
     @Override
     public String chatPath() {

@@ -1,6 +1,7 @@
 package dev.aigateway.provider;
 
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Azure OpenAI, deployment form: base URL {@code https://<resource>.openai.azure.com/openai/deployments/<deployment>},
@@ -10,6 +11,20 @@ import java.util.Map;
 public class AzureOpenAiAdapter extends OpenAiCompatibleAdapter {
     /** The GA version of the deployment API the fixtures come from. */
     static final String API_VERSION = "2024-10-21";
+    /**
+     * What API version 2024-10-21 takes: OpenAI's fields without the newer store, metadata, reasoning_effort,
+     * service_tier, modalities, verbosity, safety_identifier and prompt_cache_key (Azure would refuse them,
+     * and a fallback provider should answer rather than fail on a field it cannot honour).
+     */
+    public static final Set<String> FORWARDED_FIELDS = Set.of("messages", "model", "stream", "stream_options",
+            "temperature", "top_p", "max_tokens", "max_completion_tokens", "n", "stop", "presence_penalty",
+            "frequency_penalty", "logit_bias", "logprobs", "top_logprobs", "seed", "user", "tools", "tool_choice",
+            "parallel_tool_calls", "response_format", "functions", "function_call");
+
+    @Override
+    public Set<String> forwardedFields() {
+        return FORWARDED_FIELDS;
+    }
 
     @Override
     public String chatPath() {

@@ -2,6 +2,7 @@ package dev.aigateway.provider;
 
 import java.io.IOException;
 import java.util.Map;
+import java.util.Set;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -16,6 +17,21 @@ import dev.aigateway.api.Json;
  * OpenAI endpoint, Ollama, vLLM. The request passes through with the provider's model set.
  */
 public class OpenAiCompatibleAdapter implements ProviderAdapter {
+    /**
+     * The request fields an OpenAI-compatible API is sent (OpenAI's chat-completions parameters the official
+     * SDKs send); nothing else of a client's body leaves the gateway. {@code service_tier} goes out only as
+     * auto/default and {@code modalities} only as text: RequestParser refuses the priced variants.
+     */
+    public static final Set<String> FORWARDED_FIELDS = Set.of("messages", "model", "stream", "stream_options",
+            "temperature", "top_p", "max_tokens", "max_completion_tokens", "n", "stop", "presence_penalty",
+            "frequency_penalty", "logit_bias", "logprobs", "top_logprobs", "seed", "user", "tools", "tool_choice",
+            "parallel_tool_calls", "response_format", "functions", "function_call", "metadata", "store",
+            "reasoning_effort", "service_tier", "modalities", "verbosity", "safety_identifier", "prompt_cache_key");
+
+    /** The fields {@link #buildRequest} keeps of the client's body. */
+    public Set<String> forwardedFields() {
+        return FORWARDED_FIELDS;
+    }
 
     @Override
     public String chatPath() {
@@ -35,6 +51,7 @@ public class OpenAiCompatibleAdapter implements ProviderAdapter {
     @Override
     public byte[] buildRequest(ChatRequest request, ProviderSettings settings, boolean stream) throws IOException {
         ObjectNode body = request.body().deepCopy();
+        body.retain(forwardedFields()); // the parser refused (or dropped) the rest; this API may take fewer
         body.put("model", settings.model());
         if (!body.has("max_tokens") && !body.has("max_completion_tokens")) {
             body.put("max_tokens", settings.maxTokens());

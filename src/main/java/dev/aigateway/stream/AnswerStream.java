@@ -106,6 +106,15 @@ public final class AnswerStream {
         throw new StreamAbandonedException(abandonedOutcome, abandoned);
     }
 
+    /** A write the client could not take ends the answer as the client's doing: no provider is blamed or called. */
+    private void toClient(Runnable write) {
+        try {
+            write.run();
+        } catch (StreamAbandonedException lost) {
+            clientGone();
+        }
+    }
+
     private void abandon(String outcome, String message) {
         if (failover != null) {
             failover.put("to", (String) null);
@@ -124,7 +133,8 @@ public final class AnswerStream {
             marker.putObject("gateway").put("event", "restart").put("provider", provider)
                     .put("discarded_chars", text.length()).put("reason", reason);
         }
-        sink.restart(marker);
+        ObjectNode restartMarker = marker;
+        toClient(() -> sink.restart(restartMarker));
         text.setLength(0);
         toolCallSent = false;
     }
@@ -173,13 +183,13 @@ public final class AnswerStream {
         part.contentChunks++;
         if (!started) {
             started = true;
-            sink.start(part.provider);
+            toClient(() -> sink.start(part.provider));
             if (heldRole != null) {
-                sink.chunk(rewrite(heldRole));
+                toClient(() -> sink.chunk(rewrite(heldRole)));
             }
         }
         if (!added.isEmpty() || toolCall || carriesMoreThanText(chunk)) {
-            sink.chunk(rewrite(chunk));
+            toClient(() -> sink.chunk(rewrite(chunk)));
         }
         text.append(added);
         part.text.append(added);

@@ -59,7 +59,7 @@ public final class AnswerStreams implements AutoCloseable {
         }
         HttpServerResponse response = http.getResponse();
         AnswerStream answer = new AnswerStream(new SseClient(response, request.requestId(), request.chain(),
-                idleTimeoutMs), this);
+                String.join(",", request.droppedFields()), idleTimeoutMs), this);
         exchange.setProperty(AnswerStream.PROPERTY, answer);
         return answer;
     }

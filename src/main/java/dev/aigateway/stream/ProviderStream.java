@@ -70,6 +70,11 @@ public final class ProviderStream {
                     break;
                 }
             }
+        } catch (StreamAbandonedException clientLost) {
+            // writing to the client failed: the stream is dropped, billed for what it sent, and not the provider's fault
+            in.abort("client_closed");
+            answer.failed(part, "client_closed");
+            throw clientLost;
         } catch (IOException io) {
             String reason = in.abortReason();
             if ("client_closed".equals(reason)) {
@@ -116,7 +121,12 @@ public final class ProviderStream {
                 indexed.add(((ObjectNode) calls.get(i).deepCopy()).put("index", i));
             }
         }
-        answer.content(part, chunk, text, delta.has("tool_calls"));
+        try {
+            answer.content(part, chunk, text, delta.has("tool_calls"));
+        } catch (StreamAbandonedException clientLost) {
+            answer.failed(part, "client_closed");
+            throw clientLost;
+        }
         return answer.succeeded(part, whole.finishReason(), (System.nanoTime() - startedNanos) / 1_000_000);
     }
 

@@ -15,7 +15,8 @@ import dev.aigateway.api.Json;
  * A client's {@code stream: true} response: Server-Sent Events in OpenAI's chunk format, written to the
  * Vert.x response as each chunk arrives. Headers go out with the first content, so a request that fails
  * before any content still gets a plain JSON error with its real status. Camel leaves a response it
- * finds ended alone.
+ * finds ended alone. A client that has gone, or that Vert.x refuses to write to, ends the answer as
+ * abandoned ({@link StreamAbandonedException}): a client-side failure never counts against a provider.
  */
 public final class SseClient implements AnswerSink {
     private static final byte[] DONE = "data: [DONE]\n\n".getBytes(StandardCharsets.US_ASCII);
@@ -23,15 +24,21 @@ public final class SseClient implements AnswerSink {
     private final HttpServerResponse response;
     private final String requestId;
     private final String chain;
+    private final String droppedFields;
     private final long slowClientMs;
     private volatile boolean started;
     private volatile boolean gone;
 
-    /** @param slowClientMs how long a write may wait for a client that does not read before it counts as gone */
-    public SseClient(HttpServerResponse response, String requestId, String chain, long slowClientMs) {
+    /**
+     * @param droppedFields the x-gateway-dropped-fields header (comma-separated; empty: none)
+     * @param slowClientMs  how long a write may wait for a client that does not read before it counts as gone
+     */
+    public SseClient(HttpServerResponse response, String requestId, String chain, String droppedFields,
+            long slowClientMs) {
         this.response = response;
         this.requestId = requestId;
         this.chain = chain;
+        this.droppedFields = droppedFields == null ? "" : droppedFields;
         this.slowClientMs = slowClientMs;
     }
 
@@ -56,14 +63,19 @@ public final class SseClient implements AnswerSink {
             return;
         }
         started = true;
-        response.setStatusCode(200).setChunked(true)
-                .putHeader("content-type", "text/event-stream; charset=utf-8")
-                .putHeader("cache-control", "no-cache")
-                // reverse proxies (nginx) must not buffer the events
-                .putHeader("x-accel-buffering", "no")
-                .putHeader("x-request-id", requestId)
-                .putHeader("x-gateway-chain", chain)
-                .putHeader("x-gateway-provider", provider);
+        onClient(() -> {
+            response.setStatusCode(200).setChunked(true)
+                    .putHeader("content-type", "text/event-stream; charset=utf-8")
+                    .putHeader("cache-control", "no-cache")
+                    // reverse proxies (nginx) must not buffer the events
+                    .putHeader("x-accel-buffering", "no")
+                    .putHeader("x-request-id", requestId)
+                    .putHeader("x-gateway-chain", chain)
+                    .putHeader("x-gateway-provider", provider);
+            if (!droppedFields.isEmpty()) {
+                response.putHeader("x-gateway-dropped-fields", droppedFields);
+            }
+        });
     }
 
     @Override
@@ -78,14 +90,20 @@ public final class SseClient implements AnswerSink {
 
     /** The last events: the finish chunk, the usage chunk when asked for, {@code [DONE]}. */
     public void end(ObjectNode... last) {
-        for (ObjectNode chunk : last) {
-            if (chunk != null) {
-                write(event(chunk));
+        try {
+            for (ObjectNode chunk : last) {
+                if (chunk != null) {
+                    write(event(chunk));
+                }
             }
-        }
-        write(DONE);
-        if (!response.ended() && !response.closed()) {
-            response.end();
+            write(DONE);
+            onClient(() -> {
+                if (!response.ended() && !response.closed()) {
+                    response.end();
+                }
+            });
+        } catch (StreamAbandonedException gone) {
+            // the client left (or cannot be written to): nothing more to tell it
         }
     }
 
@@ -108,28 +126,52 @@ public final class SseClient implements AnswerSink {
         }
     }
 
+    /**
+     * @throws StreamAbandonedException when the client has gone or cannot be written to: the client's doing,
+     *                                  never its provider's (the breakers ignore it), and nobody takes over
+     */
     private void write(byte[] bytes) {
         if (gone()) {
-            return;
+            throw lost(null);
         }
         if (response.writeQueueFull()) {
             // the client reads slower than the provider writes: wait for it, but not for ever
             CompletableFuture<Void> drained = new CompletableFuture<>();
-            response.drainHandler(v -> drained.complete(null));
             try {
+                response.drainHandler(v -> drained.complete(null));
                 if (response.writeQueueFull()) {
                     drained.get(slowClientMs, TimeUnit.MILLISECONDS);
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                gone = true;
-                return;
+                throw lost(null);
             } catch (Exception e) {
-                gone = true;
                 response.reset();
-                return;
+                throw lost(null);
             }
         }
-        response.write(Buffer.buffer(bytes)).onFailure(e -> gone = true);
+        onClient(() -> response.write(Buffer.buffer(bytes)).onFailure(e -> gone = true));
+    }
+
+    /**
+     * Runs a write to the client's response. Vert.x refuses one by throwing (a header value it will not send,
+     * a response already ended or closed): the client cannot get this stream any more, so the connection is
+     * dropped and the answer abandoned.
+     */
+    private void onClient(Runnable write) {
+        try {
+            write.run();
+        } catch (RuntimeException e) {
+            if (!response.closed()) {
+                response.reset();
+            }
+            throw lost(e);
+        }
+    }
+
+    private StreamAbandonedException lost(RuntimeException cause) {
+        gone = true;
+        return new StreamAbandonedException("client_closed", cause == null ? "the client closed the stream"
+                : "writing to the client failed: " + cause.getClass().getSimpleName());
     }
 }

@@ -2,7 +2,9 @@ package dev.aigateway.chaos;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 
 /**
@@ -96,6 +98,40 @@ public final class Fuzz {
         String filler = "a".repeat(1_100_000);
         return utf8("{\"messages\":[{\"role\":\"user\",\"content\":\"" + filler + "\"}],\"n\":" + r.nextInt(3) + "}");
     }
+
+    // ---- issue 11 B2/B4 (HTTP helper): identifiers, limits, unknown and priced fields ----------------------
+
+    /**
+     * Well-formed requests that must still be refused, each with the {@code error.param} it must name: request_id,
+     * session_id and chain with CR/LF, DEL or 600 KB; max_tokens / max_completion_tokens / n above the shipped
+     * limits (32768 / 8); fields no provider API is sent; fields billed beyond the price table.
+     */
+    public static Map<String, byte[]> refusedWithParam() {
+        Map<String, byte[]> out = new LinkedHashMap<>();
+        String big = "i".repeat(600 * 1024);
+        for (String field : new String[] { "request_id", "session_id", "chain" }) {
+            out.put(field + " CR/LF", request(",\"" + field + "\":\"a\\r\\nX-Injected: 1\""));
+            out.put(field + " DEL", request(",\"" + field + "\":\"a\\u007fb\""));
+            out.put(field + " 600 KB", request(",\"" + field + "\":\"" + big + "\""));
+            out.put(field + " NUL", request(",\"" + field + "\":\"a\\u0000\""));
+        }
+        out.put("max_tokens", request(",\"max_tokens\":32769"));
+        out.put("max_completion_tokens", request(",\"max_completion_tokens\":2147483647"));
+        out.put("n", request(",\"n\":9"));
+        out.put("frobnicate", request(",\"frobnicate\":{\"deep\":[1,2,3]}"));
+        out.put("service_tier", request(",\"service_tier\":\"priority\""));
+        out.put("web_search_options", request(",\"web_search_options\":{}"));
+        out.put("audio", request(",\"audio\":{\"voice\":\"alloy\",\"format\":\"wav\"}"));
+        out.put("modalities", request(",\"modalities\":[\"text\",\"audio\"]"));
+        out.put("prediction", request(",\"prediction\":{\"type\":\"content\",\"content\":\"x\"}"));
+        return out;
+    }
+
+    private static byte[] request(String extra) {
+        return utf8("{\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]" + extra + "}");
+    }
+
+    // ---- end of issue 11 B2/B4 (HTTP helper) ------------------------------------------------------------------
 
     private static String pick(Random r, String... options) {
         return options[r.nextInt(options.length)];
