@@ -173,9 +173,8 @@ public final class OAuth2Token implements KeySource {
         nextTryAtMillis = now + backoffMs;
         Held current = held;
         if (current != null && current.validAt(now)) {
-            LOG.warn("OAuth2 token for provider {} not renewed from {}: {}; the current token stays in use ({} s left), "
-                    + "next try in {} s", provider, endpoint(), lastFailure, (current.expiresAtMillis - now) / 1000,
-                    backoffMs / 1000);
+            LOG.warn("OAuth2 token for provider {} not renewed from {}: {}; the current token stays in use ({} ms left), "
+                    + "next try in {} s", provider, endpoint(), lastFailure, current.expiresAtMillis - now, backoffMs / 1000);
         } else {
             LOG.warn("OAuth2 token for provider {} not obtained from {}: {}; calls to {} fail (and fall back) until a "
                     + "fetch succeeds, next try in {} s", provider, endpoint(), lastFailure, provider, backoffMs / 1000);
