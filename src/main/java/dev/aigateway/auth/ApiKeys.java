@@ -28,6 +28,7 @@ import dev.aigateway.api.GatewayException;
 import dev.aigateway.api.Json;
 import dev.aigateway.chain.ProviderCall;
 import dev.aigateway.metrics.GatewayMetrics;
+import dev.aigateway.stream.AnswerStream;
 
 /**
  * The gateway's own API keys ({@code gateway.auth.*}): who may call, which chains and models, how often
@@ -39,6 +40,8 @@ public final class ApiKeys implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ApiKeys.class);
     /** Exchange property: the {@link GatewayKey} a request came with. */
     public static final String KEY = "gatewayKey";
+    /** Exchange property: set when a request is admitted, consumed by {@link #account}, so a request is charged once. */
+    private static final String UNACCOUNTED = "gatewayKeyUnaccounted";
 
     private final boolean enabled;
     private final KeyFile file;
@@ -130,6 +133,7 @@ public final class ApiKeys implements AutoCloseable {
                     "This API key (%s) has used its monthly budget of %.2f USD (spent %.4f USD in %s)", key.id(),
                     key.monthlyBudgetUsd(), u.spentThisMonth(), YearMonth.now(ZoneOffset.UTC))).noRetry();
         }
+        exchange.setProperty(UNACCOUNTED, Boolean.TRUE);
     }
 
     /** May {@code model} answer a request made with this exchange's key? (providers of other models are skipped) */
@@ -138,22 +142,39 @@ public final class ApiKeys implements AutoCloseable {
         return key == null || key.allowsModel(model);
     }
 
-    /** After the chain: the request, its tokens and its cost go to the key's account. */
+    /**
+     * After the chain, and on the ingress routes' error paths: the request, its tokens and its cost go to the
+     * key's account. Every part a provider streamed is charged — the answer that completed, a part that broke
+     * and the part of the provider that continued it, an answer ended by a mid-stream failure, and one whose
+     * client left — with tokens as reported, else estimated. Only an admitted request is charged, and only
+     * once (a second call, e.g. from the error handler after a failed reply, does nothing).
+     */
     public void account(Exchange exchange) {
         GatewayKey key = exchange.getProperty(KEY, GatewayKey.class);
-        if (key == null) {
+        if (key == null || exchange.removeProperty(UNACCOUNTED) == null) {
             return;
         }
         Object result = exchange.getMessage().getBody();
-        KeyUsage u = usage(key);
-        if (result instanceof ChatResult r) {
-            u.add(r.promptTokens(), r.completionTokens(), r.costUsd());
-            metrics.keyUsage(key.id(), r.promptTokens(), r.completionTokens(), r.costUsd());
-            metrics.keyRequest(key.id(), "ok");
-        } else {
-            u.add(0, 0, 0);
-            metrics.keyRequest(key.id(), "failed");
+        AnswerStream answer = exchange.getProperty(AnswerStream.PROPERTY, AnswerStream.class);
+        AnswerStream.Usage used = answer == null ? null : answer.usage();
+        long prompt = 0;
+        long completion = 0;
+        double cost = 0;
+        boolean estimated = false;
+        if (used != null && used.parts() > 0) {
+            prompt = used.promptTokens();
+            completion = used.completionTokens();
+            cost = used.costUsd();
+            estimated = used.estimated();
+        } else if (result instanceof ChatResult r) {
+            prompt = r.promptTokens();
+            completion = r.completionTokens();
+            cost = r.costUsd();
         }
+        usage(key).add(prompt, completion, cost, estimated);
+        metrics.keyUsage(key.id(), prompt, completion, cost);
+        metrics.keyRequest(key.id(), result instanceof ChatResult ? "ok"
+                : answer != null && answer.abandonedOutcome() != null ? answer.abandonedOutcome() : "failed");
     }
 
     /** GET /admin/keys: every key with its limits and usage, never a secret or hash. */

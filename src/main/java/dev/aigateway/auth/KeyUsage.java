@@ -19,6 +19,8 @@ final class KeyUsage {
     private final LongAdder requests = new LongAdder();
     private final LongAdder promptTokens = new LongAdder();
     private final LongAdder completionTokens = new LongAdder();
+    /** Requests charged with estimated tokens (a stream cut or left before its provider reported usage). */
+    private final LongAdder estimated = new LongAdder();
     private AtomicRateLimiter limiter;
     private int limiterRpm;
     private YearMonth month = YearMonth.now(ZoneOffset.UTC);
@@ -46,8 +48,11 @@ final class KeyUsage {
         return Math.max(0, limiter.getDetailedMetrics().getNanosToWait() / 1_000_000);
     }
 
-    synchronized void add(long prompt, long completion, double costUsd) {
+    synchronized void add(long prompt, long completion, double costUsd, boolean estimatedTokens) {
         requests.increment();
+        if (estimatedTokens) {
+            estimated.increment();
+        }
         promptTokens.add(prompt);
         completionTokens.add(completion);
         rollMonth();
@@ -63,7 +68,8 @@ final class KeyUsage {
     synchronized void describe(ObjectNode n) {
         rollMonth();
         n.put("requests", requests.sum()).put("prompt_tokens", promptTokens.sum())
-                .put("completion_tokens", completionTokens.sum()).put("cost_usd", totalSpend)
+                .put("completion_tokens", completionTokens.sum()).put("estimated_requests", estimated.sum())
+                .put("cost_usd", totalSpend)
                 .put("month", month.toString()).put("month_cost_usd", monthSpend);
     }
 

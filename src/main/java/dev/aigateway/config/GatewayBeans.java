@@ -235,6 +235,8 @@ public class GatewayBeans implements CamelConfiguration {
         return new OAuth2Token(name, tokenUrl, blankToNull(property.apply(p + "client-id")),
                 Credential.of(blankToNull(property.apply(p + "client-secret-env")),
                         blankToNull(property.apply(p + "client-secret-file"))),
-                blankToNull(property.apply(p + "scope")), refreshAt, context.createProducerTemplate());
+                blankToNull(property.apply(p + "scope")), refreshAt,
+                Durations.parseMillis(property.apply("gateway.oauth2.timeout")), context.createProducerTemplate(),
+                context.getExecutorServiceManager().newCachedThreadPool(context, "oauth2-" + name));
     }
 }

@@ -65,6 +65,9 @@ public final class ProviderSimulator implements AutoCloseable {
     /** The OAuth2 token endpoint (POST /_oauth/token): tokens sim-token-1, -2, … valid tokenTtlSeconds. */
     private final AtomicLong tokenCalls = new AtomicLong();
     private volatile long tokenTtlSeconds = 3600;
+    /** Token requests received, answered or not, and the token endpoint's fault: null, hang or error (HTTP 503). */
+    private final AtomicLong tokenRequests = new AtomicLong();
+    private volatile String tokenFault;
     private final String host;
     private HttpServer server;
 
@@ -411,6 +414,14 @@ public final class ProviderSimulator implements AutoCloseable {
             send(req.response(), 400, Json.object().put("error", "invalid_request"));
             return;
         }
+        tokenRequests.incrementAndGet();
+        if ("hang".equals(tokenFault)) {
+            return; // never answers: the gateway's gateway.oauth2.timeout must fire
+        }
+        if ("error".equals(tokenFault)) {
+            send(req.response(), 503, Json.object().put("error", "temporarily_unavailable"));
+            return;
+        }
         long n = tokenCalls.incrementAndGet();
         send(req.response(), 200, Json.object().put("access_token", "sim-token-" + n).put("token_type", "Bearer")
                 .put("expires_in", tokenTtlSeconds));
@@ -419,6 +430,16 @@ public final class ProviderSimulator implements AutoCloseable {
     /** Token requests served so far. */
     public long tokenCalls() {
         return tokenCalls.get();
+    }
+
+    /** Token requests received, including those a fault left unanswered or refused. */
+    public long tokenRequests() {
+        return tokenRequests.get();
+    }
+
+    /** The token endpoint from now on: null (answers), "hang" (never answers) or "error" (HTTP 503). */
+    public void tokenFault(String fault) {
+        this.tokenFault = fault;
     }
 
     /** Lifetime of the tokens issued from now on. */

@@ -264,6 +264,29 @@ public final class AnswerStream {
         }
     }
 
+    /**
+     * What every provider's part of this answer used, whether it answered, broke, was continued by another or
+     * was left by its client: what the request's gateway key is charged. Tokens a part did not report are
+     * estimated ({@link Usage#estimated}).
+     */
+    public Usage usage() {
+        long prompt = 0;
+        long completion = 0;
+        double cost = 0;
+        boolean estimated = false;
+        for (Part p : parts) {
+            prompt += p.promptTokens();
+            completion += p.completionTokens();
+            cost += p.cost();
+            estimated |= p.estimated();
+        }
+        return new Usage(parts.size(), prompt, completion, cost, estimated);
+    }
+
+    /** Tokens and cost over every part of an answer; {@code estimated} when some part did not report its usage. */
+    public record Usage(int parts, long promptTokens, long completionTokens, double costUsd, boolean estimated) {
+    }
+
     /** True when content reached the client (errors then travel as an event, not as a status). */
     public boolean started() {
         return started;
