@@ -157,6 +157,9 @@ public class ProviderHealth {
     public void prepareProbe(Exchange exchange) throws java.io.IOException {
         String name = exchange.getMessage().getBody(String.class);
         Provider p = providers.get(name);
+        // first: probeFailed needs them when the credential below cannot be had
+        exchange.setProperty(PROVIDER, name);
+        exchange.setProperty(STARTED, System.nanoTime());
         Message m = exchange.getMessage();
         m.removeHeaders("*");
         m.setHeader(Exchange.HTTP_METHOD, HttpMethods.GET);
@@ -173,8 +176,6 @@ public class ProviderHealth {
             m.setHeader(Exchange.HTTP_URI, p.baseUrl() + path);
             m.setBody(null);
         }
-        exchange.setProperty(PROVIDER, name);
-        exchange.setProperty(STARTED, System.nanoTime());
     }
 
     /** The probe answered (any status): the body becomes the health record. */
