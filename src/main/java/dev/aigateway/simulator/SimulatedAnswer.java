@@ -186,7 +186,7 @@ public final class SimulatedAnswer {
         return (anthropic ? "toolu_sim" : "call_sim") + toolId;
     }
 
-    /** The streamed pieces (words of the text, or argument fragments); their count is the completion tokens. */
+    /** The streamed pieces (words of the text, or argument fragments); usage is counted apart ({@link SimulatedUsage}). */
     public List<String> pieces() {
         return pieces;
     }
