@@ -92,8 +92,20 @@ class StreamWatchdogTest {
         long started = System.nanoTime();
         StreamWatchdog.Watched w = watchdog.watch(c, started, 150, 10_000, () -> false);
         CompletableFuture<IOException> read = reader(w);
-        c.send('x'); // bytes, but no content (a role chunk, a ping): the first-token clock keeps running
+        // bytes keep coming, but no content (role chunk, pings): the first-token clock keeps running
+        Thread pinger = new Thread(() -> {
+            while (!read.isDone() && !c.closed.get()) {
+                c.send('x');
+                try {
+                    Thread.sleep(20); // a provider's ping pace
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        });
+        pinger.start();
         IOException broken = read.get(5, TimeUnit.SECONDS);
+        pinger.join();
         long ms = (System.nanoTime() - started) / 1_000_000;
         assertTrue(broken != null, "the blocked read fails");
         assertEquals("first_token_timeout", w.abortReason());
