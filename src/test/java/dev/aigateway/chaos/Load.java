@@ -30,25 +30,30 @@ import dev.aigateway.simulator.ProviderSimulator;
  *     reply names) — an empty or foreign answer is no answer;</li>
  * <li><b>failed</b>: any other reply; <b>lost</b>: no reply at all (connection error, timeout);</li>
  * <li><b>duplicated</b>: prompts that the upstreams <em>answered whole</em> more than once, over all providers
- *     of all simulators given. Each such answer is one the provider completed and bills, so two of them mean
+ *     of all simulators given, not counting answers of providers the gateway had given up on (late_answers
+ *     below). Each such answer is one the provider completed and bills, so two of them mean
  *     the client's request was paid twice (and may have run a tool twice). Not duplicates: a call that failed
  *     or was cut before its answer completed, followed by a fallback or a mid-stream continuation (the
  *     continuation repeats the prompt as its first user message and completes the answer once); a provider
  *     that dies or hangs mid-answer completes nothing. A reply to the client cannot show a duplicate (one
  *     HTTP request gets one reply), so it is counted where it happens: at the upstream
  *     ({@link ProviderSimulator#trackPrompts()});</li>
+ * <li><b>late_answers</b>: prompts answered whole more than once where the reply shows the gateway gave up on
+ *     the extra provider(s) at a deadline (first-token/read timeout, stall) — the known cost of a timeout that
+ *     races with an answer arriving, not a duplicate; printed so a reader sees how often it happens;</li>
  * <li><b>calls</b>: upstream chat calls in all (retries and fallbacks included), printed for the reader.</li>
  * </ul>
  * The chaos step must finish before the last request is answered (else it did not strike mid-load), and a
  * chaos step that throws fails the run. Printed as one CHAOS line per scenario.
  */
 final class Load {
-    record Tally(String scenario, int sent, int answered, int failed, int lost, int duplicated, long calls,
+    record Tally(String scenario, int sent, int answered, int failed, int lost, int duplicated, int lateAnswers, long calls,
             Map<String, Integer> providers, List<String> firstFailures) {
         @Override
         public String toString() {
             return "CHAOS " + scenario + ": sent=" + sent + " answered=" + answered + " failed=" + failed + " lost=" + lost
-                    + " duplicated=" + duplicated + " upstream_calls=" + calls + " by provider " + providers
+                    + " duplicated=" + duplicated + " late_answers=" + lateAnswers + " upstream_calls=" + calls
+                    + " by provider " + providers
                     + (firstFailures.isEmpty() ? "" : "; first failures: " + firstFailures);
         }
     }
@@ -142,6 +147,7 @@ final class Load {
         List<String> twice = prompts.stream()
                 .filter(p -> completed.getOrDefault(p, 0L) > 1 + gaveUpAtDeadline.getOrDefault(p, 0)).toList();
         int duplicated = twice.size();
+        int late = (int) prompts.stream().filter(p -> completed.getOrDefault(p, 0L) > 1).count() - duplicated;
         Map<String, List<String>> completedBy = new java.util.HashMap<>();
         upstreams.forEach(sim -> sim.completedByPrompt().forEach((p, by) -> completedBy.computeIfAbsent(p, k -> new ArrayList<>()).addAll(by)));
         twice.stream().limit(3).forEach(p -> note(firstFailures, "duplicated '" + p + "': answered whole by " + completedBy.get(p)));
@@ -151,7 +157,7 @@ final class Load {
             throw new AssertionError(scenario + ": " + answered.get() + " answers, only " + answeredUpstream
                     + " of them completed by the upstreams given");
         }
-        Tally t = new Tally(scenario, n, answered.get(), failed.get(), lost.get(), duplicated, calls, new TreeMap<>(providers),
+        Tally t = new Tally(scenario, n, answered.get(), failed.get(), lost.get(), duplicated, late, calls, new TreeMap<>(providers),
                 List.copyOf(firstFailures));
         System.out.println(t);
         return t;
