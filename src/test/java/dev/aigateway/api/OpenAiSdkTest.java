@@ -54,7 +54,8 @@ class OpenAiSdkTest {
         assertEquals("Simulated anthropic (claude-sonnet-4-5) answering: Is the SDK happy?", answer.path("content").asText());
         assertEquals("claude-sonnet-4-5", answer.path("model").asText());
         assertEquals("stop", answer.path("finish_reason").asText());
-        assertTrue(answer.at("/usage/completion_tokens").asInt() > 0);
+        assertEquals(gw.sim("anthropic").lastUsage().completion(), answer.at("/usage/completion_tokens").asInt(),
+                "the usage anthropic reported");
         assertEquals("anthropic", answer.path("provider").asText());
         assertEquals("openai,anthropic", answer.path("attempts").asText());
         JsonNode error = Json.MAPPER.readTree(lines[lines.length - 1]).path("error");
