@@ -295,10 +295,6 @@ public final class ProviderSimulator implements AutoCloseable {
         }
         req.body().onSuccess(body -> {
             sim.calls.incrementAndGet();
-            Map<String, AtomicLong> tracked = callsByPrompt;
-            if (tracked != null) {
-                tracked.computeIfAbsent(promptKey(parse(body)), k -> new AtomicLong()).incrementAndGet();
-            }
             String key = req.getHeader("authorization") != null ? req.getHeader("authorization") : req.getHeader("x-api-key");
             sim.lastCredential = key;
             sim.maxInFlight.accumulateAndGet(sim.inFlight.incrementAndGet(), Math::max);
@@ -312,6 +308,10 @@ public final class ProviderSimulator implements AutoCloseable {
             req.response().closeHandler(v -> release.run());
             JsonNode request = parse(body);
             sim.lastRequest = request;
+            Map<String, AtomicLong> tracked = callsByPrompt;
+            if (tracked != null) {
+                tracked.computeIfAbsent(promptKey(request), k -> new AtomicLong()).incrementAndGet();
+            }
             boolean stream = request != null && request.path("stream").asBoolean(false);
             if (stream) {
                 sim.streams.incrementAndGet();
