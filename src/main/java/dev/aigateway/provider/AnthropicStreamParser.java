@@ -55,9 +55,9 @@ final class AnthropicStreamParser implements StreamParser {
         toolIndexByBlock.clear();
         ObjectNode chunk = chunk(Json.object().put("role", "assistant").put("content", ""), null);
         JsonNode usage = message.path("usage");
-        // output_tokens is already non-zero here; it is cumulative, so message_delta's value replaces it
-        long completion = usage.has("output_tokens") ? usage.get("output_tokens").asLong() : -1;
-        return new StreamEvent(chunk, "", false, null, promptTokens(usage), completion, model, false, null);
+        // output_tokens here (1 or so) counts only the start: taken as reported, a stream cut before
+        // message_delta would be billed that and not flagged estimated. message_delta brings the real count.
+        return new StreamEvent(chunk, "", false, null, promptTokens(usage), -1, model, false, null);
     }
 
     private StreamEvent blockStart(int index, JsonNode block) {

@@ -15,12 +15,12 @@ import dev.aigateway.api.Json;
 final class AnthropicStream implements SseFormat {
     private final SimulatedAnswer answer;
     private final String model;
-    private final long inputTokens;
+    private final ProviderSimulator.Usage usage;
 
-    AnthropicStream(SimulatedAnswer answer, String model, long inputTokens) {
+    AnthropicStream(SimulatedAnswer answer, String model, ProviderSimulator.Usage usage) {
         this.answer = answer;
         this.model = model;
-        this.inputTokens = inputTokens;
+        this.usage = usage;
     }
 
     @Override
@@ -32,7 +32,7 @@ final class AnthropicStream implements SseFormat {
         message.putArray("content");
         message.putNull("stop_reason").putNull("stop_sequence");
         // message_start already reports one output token, as the real API does
-        message.putObject("usage").put("input_tokens", inputTokens).put("cache_creation_input_tokens", 0)
+        message.putObject("usage").put("input_tokens", usage.prompt()).put("cache_creation_input_tokens", 0)
                 .put("cache_read_input_tokens", 0).put("output_tokens", 1);
         ObjectNode blockStart = Json.object().put("type", "content_block_start").put("index", 0);
         if (answer.toolCall()) {
@@ -61,7 +61,8 @@ final class AnthropicStream implements SseFormat {
         ObjectNode messageDelta = Json.object().put("type", "message_delta");
         messageDelta.putObject("delta").put("stop_reason", answer.toolCall() ? "tool_use" : "end_turn")
                 .putNull("stop_sequence");
-        messageDelta.putObject("usage").put("output_tokens", answer.pieces().size());
+        // cumulative: the whole answer's output tokens (input_tokens came in message_start)
+        messageDelta.putObject("usage").put("output_tokens", usage.completion());
         return event("content_block_stop", Json.object().put("type", "content_block_stop").put("index", 0))
                 + event("message_delta", messageDelta) + event("message_stop", Json.object().put("type", "message_stop"));
     }

@@ -17,15 +17,15 @@ import dev.aigateway.api.Json;
 final class OpenAiStream implements SseFormat {
     private final SimulatedAnswer answer;
     private final String model;
-    private final long promptTokens;
+    private final ProviderSimulator.Usage usage;
     private final boolean includeUsage;
     private final String id = "chatcmpl-sim" + Long.toHexString(ThreadLocalRandom.current().nextLong());
     private final long created = Instant.now().getEpochSecond();
 
-    OpenAiStream(SimulatedAnswer answer, String model, long promptTokens, boolean includeUsage) {
+    OpenAiStream(SimulatedAnswer answer, String model, ProviderSimulator.Usage usage, boolean includeUsage) {
         this.answer = answer;
         this.model = model;
-        this.promptTokens = promptTokens;
+        this.usage = usage;
         this.includeUsage = includeUsage;
     }
 
@@ -58,12 +58,11 @@ final class OpenAiStream implements SseFormat {
     public String closing() {
         StringBuilder s = new StringBuilder(frame(chunk(Json.object(), answer.toolCall() ? "tool_calls" : "stop")));
         if (includeUsage) {
-            long completion = answer.pieces().size();
-            ObjectNode usage = head();
-            usage.putArray("choices");
-            usage.putObject("usage").put("prompt_tokens", promptTokens).put("completion_tokens", completion)
-                    .put("total_tokens", promptTokens + completion);
-            s.append(frame(usage));
+            ObjectNode chunk = head();
+            chunk.putArray("choices");
+            chunk.putObject("usage").put("prompt_tokens", usage.prompt()).put("completion_tokens", usage.completion())
+                    .put("total_tokens", usage.prompt() + usage.completion());
+            s.append(frame(chunk));
         }
         return s.append("data: [DONE]\n\n").toString();
     }

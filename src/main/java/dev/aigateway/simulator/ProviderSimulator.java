@@ -38,7 +38,9 @@ import dev.aigateway.api.Json;
  * The answer ({@link SimulatedAnswer}) says who answered and echoes the last user message; it calls the first
  * tool when tools are offered, and continues a cut simulated answer (prefill, or assistant + "continue"),
  * so a failover mid-stream reproduces the first provider's full text. Streams go out one word every
- * {@code chunk_ms} after {@code latency_ms} ({@link SseAnswer}).
+ * {@code chunk_ms} after {@code latency_ms} ({@link SseAnswer}). Usage is reported where each vendor reports it
+ * (the {@code usage} field; OpenAI's final chunk with {@code stream_options.include_usage}; Anthropic's
+ * {@code message_start} and {@code message_delta}), counted by {@link SimulatedUsage}, never per streamed piece.
  *
  * <p>Fault modes ({@link Faults}; each hits a share {@code rate} of the calls):
  * <ul>
@@ -70,6 +72,13 @@ public final class ProviderSimulator implements AutoCloseable {
     private volatile String tokenFault;
     private final String host;
     private HttpServer server;
+    /** Per prompt while {@link #trackPrompts()} is on (tests): chat calls, and the providers that answered it whole. */
+    private volatile Map<String, AtomicLong> callsByPrompt;
+    private volatile Map<String, List<String>> completedByPrompt;
+
+    /** Token counts as a provider reports them. */
+    public record Usage(long prompt, long completion) {
+    }
 
     /** A simulated provider: its API, call count and current faults. */
     public static final class Simulated {
@@ -87,6 +96,7 @@ public final class ProviderSimulator implements AutoCloseable {
         private volatile String requiredCredential;
         private volatile JsonNode lastRequest;
         private volatile String lastAnswer;
+        private volatile Usage lastUsage;
 
         Simulated(String name, String api, long latencyMs, long chunkMs) {
             this.name = name;
@@ -151,6 +161,14 @@ public final class ProviderSimulator implements AutoCloseable {
             return lastAnswer;
         }
 
+        /**
+         * The usage ({@link SimulatedUsage}) of the last answer given or begun: what this provider reports when
+         * the answer completes (a cut stream never reports it). Null before any.
+         */
+        public Usage lastUsage() {
+            return lastUsage;
+        }
+
         public void faults(Faults f) {
             this.faults = f;
         }
@@ -162,6 +180,7 @@ public final class ProviderSimulator implements AutoCloseable {
             maxInFlight.set(inFlight.get());
             lastRequest = null;
             lastAnswer = null;
+            lastUsage = null;
             faults = Faults.none(defaultLatencyMs).withChunkMs(defaultChunkMs);
             requiredCredential = null;
         }
@@ -295,6 +314,10 @@ public final class ProviderSimulator implements AutoCloseable {
             req.response().closeHandler(v -> release.run());
             JsonNode request = parse(body);
             sim.lastRequest = request;
+            Map<String, AtomicLong> tracked = callsByPrompt;
+            if (tracked != null) {
+                tracked.computeIfAbsent(promptKey(request), k -> new AtomicLong()).incrementAndGet();
+            }
             boolean stream = request != null && request.path("stream").asBoolean(false);
             if (stream) {
                 sim.streams.incrementAndGet();
@@ -357,16 +380,78 @@ public final class ProviderSimulator implements AutoCloseable {
         }
         SimulatedAnswer answer = SimulatedAnswer.of(sim.name, request);
         sim.lastAnswer = answer.text();
+        Usage usage = new Usage(SimulatedUsage.promptTokens(request), SimulatedUsage.completionTokens(answer));
+        sim.lastUsage = usage;
         String model = request.path("model").asText("sim-model");
         boolean anthropic = "anthropic".equals(sim.api);
         if (stream) {
-            SseFormat format = anthropic ? new AnthropicStream(answer, model, anthropicPromptTokens(request))
-                    : new OpenAiStream(answer, model, promptTokens(request.path("messages")),
+            SseFormat format = anthropic ? new AnthropicStream(answer, model, usage)
+                    : new OpenAiStream(answer, model, usage,
                             request.path("stream_options").path("include_usage").asBoolean(false));
-            new SseAnswer(vertx, req, format, answer.pieces(), f, inStream ? fault : null).start();
+            new SseAnswer(vertx, req, format, answer.pieces(), f, inStream ? fault : null,
+                    () -> completed(sim, request)).start();
         } else {
-            send(res, 200, anthropic ? anthropicMessage(answer, model, request) : openAiCompletion(answer, model, request));
+            completed(sim, request);
+            send(res, 200, anthropic ? anthropicMessage(answer, model, usage) : openAiCompletion(answer, model, usage));
         }
+    }
+
+    /**
+     * From now on counts, per prompt (the text of its first user message, which a continuation repeats), the
+     * chat calls and the answers sent whole by any provider of this simulator: a test sees a prompt answered
+     * (and billed) twice, which no reply to the client can show. Off by default: the embedded simulator
+     * keeps nothing per request.
+     */
+    public void trackPrompts() {
+        completedByPrompt = new ConcurrentHashMap<>();
+        callsByPrompt = new ConcurrentHashMap<>();
+    }
+
+    /** Chat calls per prompt since {@link #trackPrompts()} (empty when not tracking). */
+    public Map<String, Long> callsByPrompt() {
+        Map<String, AtomicLong> m = callsByPrompt;
+        Map<String, Long> out = new java.util.HashMap<>();
+        if (m != null) {
+            m.forEach((k, v) -> out.put(k, v.get()));
+        }
+        return out;
+    }
+
+    /** Per prompt, the providers that sent a whole answer to it since {@link #trackPrompts()}, in order. */
+    public Map<String, List<String>> completedByPrompt() {
+        Map<String, List<String>> m = completedByPrompt;
+        Map<String, List<String>> out = new java.util.HashMap<>();
+        if (m != null) {
+            m.forEach((k, v) -> {
+                synchronized (v) {
+                    out.put(k, List.copyOf(v));
+                }
+            });
+        }
+        return out;
+    }
+
+    /** A whole answer is about to be sent (body end, or a stream's closing events) to a client still there. */
+    private void completed(Simulated sim, JsonNode request) {
+        Map<String, List<String>> tracked = completedByPrompt;
+        if (tracked != null) {
+            List<String> by = tracked.computeIfAbsent(promptKey(request), k -> new java.util.ArrayList<>());
+            synchronized (by) {
+                by.add(sim.name);
+            }
+        }
+    }
+
+    private static String promptKey(JsonNode request) {
+        if (request == null) {
+            return "";
+        }
+        for (JsonNode m : request.path("messages")) {
+            if ("user".equals(m.path("role").asText())) {
+                return SimulatedAnswer.textOf(m.path("content"));
+            }
+        }
+        return "";
     }
 
     /** A fault that strikes before any answer (status, connection or body), streamed call or not. */
@@ -478,9 +563,9 @@ public final class ProviderSimulator implements AutoCloseable {
         }
     }
 
-    private static ObjectNode openAiCompletion(SimulatedAnswer answer, String model, JsonNode request) {
-        long prompt = promptTokens(request.path("messages"));
-        long completion = answer.pieces().size();
+    private static ObjectNode openAiCompletion(SimulatedAnswer answer, String model, Usage usage) {
+        long prompt = usage.prompt();
+        long completion = usage.completion();
         ObjectNode c = Json.object();
         c.put("id", "chatcmpl-sim" + Long.toHexString(ThreadLocalRandom.current().nextLong()));
         c.put("object", "chat.completion").put("created", Instant.now().getEpochSecond()).put("model", model);
@@ -502,7 +587,7 @@ public final class ProviderSimulator implements AutoCloseable {
         return c;
     }
 
-    private static ObjectNode anthropicMessage(SimulatedAnswer answer, String model, JsonNode request) {
+    private static ObjectNode anthropicMessage(SimulatedAnswer answer, String model, Usage usage) {
         ObjectNode m = Json.object();
         m.put("model", model).put("id", "msg_sim" + Long.toHexString(ThreadLocalRandom.current().nextLong()))
                 .put("type", "message").put("role", "assistant");
@@ -513,21 +598,9 @@ public final class ProviderSimulator implements AutoCloseable {
             m.putArray("content").addObject().put("type", "text").put("text", answer.text());
         }
         m.put("stop_reason", answer.toolCall() ? "tool_use" : "end_turn").putNull("stop_sequence");
-        m.putObject("usage").put("input_tokens", anthropicPromptTokens(request)).put("cache_creation_input_tokens", 0)
-                .put("cache_read_input_tokens", 0).put("output_tokens", answer.pieces().size());
+        m.putObject("usage").put("input_tokens", usage.prompt()).put("cache_creation_input_tokens", 0)
+                .put("cache_read_input_tokens", 0).put("output_tokens", usage.completion());
         return m;
-    }
-
-    private static long anthropicPromptTokens(JsonNode request) {
-        return promptTokens(request.path("messages")) + request.path("system").asText("").length() / 4;
-    }
-
-    private static long promptTokens(JsonNode messages) {
-        long chars = 0;
-        for (JsonNode m : messages) {
-            chars += m.path("content").toString().length() + 4;
-        }
-        return Math.max(1, chars / 4);
     }
 
     private static ObjectNode modelsList(Simulated sim) {

@@ -42,7 +42,8 @@ public final class SimulatedAnswer {
         List<JsonNode> messages = new ArrayList<>();
         request.path("messages").forEach(messages::add);
         int n = messages.size();
-        String continued = continuation(messages, n);
+        String model = request.path("model").asText("sim-model");
+        String continued = continuation(messages, n, provider, model);
         if (continued != null) {
             return text(continued);
         }
@@ -61,7 +62,6 @@ public final class SimulatedAnswer {
             String id = Long.toHexString(ThreadLocalRandom.current().nextLong());
             return new SimulatedAnswer(json, name, id, argumentPieces(json));
         }
-        String model = request.path("model").asText("sim-model");
         return text("Simulated " + provider + " (" + model + ") answering: " + user);
     }
 
@@ -73,9 +73,10 @@ public final class SimulatedAnswer {
      * What an ideal model adds when asked to continue a cut answer P: either P is the last message (Anthropic
      * prefill) or P is followed by one user message (a "continue" instruction). A cut simulated answer can be
      * rebuilt from its header and the user text before it, so "partial from A + continuation from B" equals
-     * A's full answer. Null when the request is no such continuation.
+     * A's full answer. A partial cut before its header is complete ("Simulated") is carried on as this
+     * provider's own answer when it starts that answer. Null when the request is no such continuation.
      */
-    private static String continuation(List<JsonNode> messages, int n) {
+    private static String continuation(List<JsonNode> messages, int n, String provider, String model) {
         int at;
         if (n >= 1 && isRole(messages.get(n - 1), "assistant")) {
             at = n - 1;
@@ -86,8 +87,12 @@ public final class SimulatedAnswer {
         }
         String partial = textOf(messages.get(at).path("content"));
         Matcher header = HEADER.matcher(partial);
-        if (partial.isEmpty() || !header.find()) {
+        if (partial.isEmpty()) {
             return null;
+        }
+        if (!header.find()) {
+            String own = "Simulated " + provider + " (" + model + ") answering: " + echo(lastUserText(messages, at));
+            return own.startsWith(partial) && own.length() > partial.length() ? own.substring(partial.length()) : null;
         }
         String full = header.group() + " " + echo(lastUserText(messages, at));
         return full.startsWith(partial) && full.length() > partial.length() ? full.substring(partial.length()) : null;
@@ -186,7 +191,7 @@ public final class SimulatedAnswer {
         return (anthropic ? "toolu_sim" : "call_sim") + toolId;
     }
 
-    /** The streamed pieces (words of the text, or argument fragments); their count is the completion tokens. */
+    /** The streamed pieces (words of the text, or argument fragments); usage is counted apart ({@link SimulatedUsage}). */
     public List<String> pieces() {
         return pieces;
     }

@@ -33,10 +33,15 @@ final class SseAnswer {
     /** Index of the piece the fault replaces, or -1 for a complete answer. */
     private final int faultAt;
     private final String fault;
+    private final Runnable onComplete;
     private Future<Void> lastWrite;
 
-    /** @param fault one of {@link #STREAM_FAULTS}, or null for a complete answer */
-    SseAnswer(Vertx vertx, HttpServerRequest req, SseFormat format, List<String> pieces, Faults faults, String fault) {
+    /**
+     * @param fault      one of {@link #STREAM_FAULTS}, or null for a complete answer
+     * @param onComplete runs just before the closing events of a whole answer go out
+     */
+    SseAnswer(Vertx vertx, HttpServerRequest req, SseFormat format, List<String> pieces, Faults faults, String fault,
+            Runnable onComplete) {
         this.vertx = vertx;
         this.req = req;
         this.res = req.response();
@@ -44,6 +49,7 @@ final class SseAnswer {
         this.pieces = pieces;
         this.chunkMs = faults.chunkMs();
         this.fault = fault;
+        this.onComplete = onComplete;
         // a short answer breaks after its last piece, still before it could finish
         this.faultAt = fault == null ? -1 : Math.min(faults.afterChunks(), pieces.size());
     }
@@ -62,6 +68,7 @@ final class SseAnswer {
         if (i == faultAt) {
             fail();
         } else if (i == pieces.size()) {
+            onComplete.run();
             res.end(format.closing());
         } else {
             write(format.piece(pieces.get(i)));

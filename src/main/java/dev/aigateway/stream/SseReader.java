@@ -9,8 +9,8 @@ import java.nio.charset.StandardCharsets;
 /**
  * Splits a provider's {@code text/event-stream} body into events, per the SSE rules: a blank line ends an
  * event, {@code event:} and {@code data:} fields (one optional space after the colon), several data lines
- * joined by '\n', comment lines ({@code : keep-alive}) dropped. An event not ended by a blank line when the
- * body ends was cut off: it is not returned.
+ * joined by '\n', comment lines ({@code : keep-alive}) dropped, one leading byte order mark dropped. An
+ * event not ended by a blank line when the body ends was cut off: it is not returned.
  */
 public final class SseReader {
     /** One event: its name (null when it had no {@code event:} line) and its data. */
@@ -18,6 +18,7 @@ public final class SseReader {
     }
 
     private final BufferedReader reader;
+    private boolean firstLine = true;
 
     public SseReader(InputStream in) {
         this.reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8), 4096);
@@ -29,6 +30,13 @@ public final class SseReader {
         StringBuilder data = null;
         String line;
         while ((line = reader.readLine()) != null) {
+            if (firstLine) {
+                firstLine = false;
+                // a BOM would make the first field "\uFEFFdata" and lose the first event
+                if (line.startsWith("\uFEFF")) {
+                    line = line.substring(1);
+                }
+            }
             if (line.isEmpty()) {
                 if (data != null) {
                     return new Event(name, data.toString());

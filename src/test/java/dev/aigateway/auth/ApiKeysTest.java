@@ -146,7 +146,9 @@ class ApiKeysTest {
         String id = TestGateway.json(created).path("id").asText();
         assertTrue(secret.startsWith("sk-gw-"));
         awaitKnown(secret);
-        assertEquals(200, gw.chat(TestGateway.request("admin made"), "Authorization", "Bearer " + secret).statusCode());
+        var probe = gw.sim("openai").lastUsage(); // the probe that got through was answered by openai
+        HttpResponse<String> answered = gw.chat(TestGateway.request("admin made"), "Authorization", "Bearer " + secret);
+        assertEquals(200, answered.statusCode());
 
         HttpResponse<String> list = admin("GET", "/admin/keys", null, ADMIN);
         assertEquals(200, list.statusCode());
@@ -159,6 +161,9 @@ class ApiKeysTest {
         }
         assertEquals("team-admin", mine.path("owner").asText());
         assertEquals(2, mine.at("/usage/requests").asLong(), "the probe and the request");
+        assertEquals((probe.prompt() * 2.00 + probe.completion() * 8.00) / 1e6
+                + TestGateway.json(answered).at("/gateway/cost_usd").asDouble(), mine.at("/usage/cost_usd").asDouble(), 1e-12,
+                "the key is charged what its two requests cost");
         assertTrue(mine.at("/usage/cost_usd").asDouble() > 0);
         assertTrue(gw.management("/observe/metrics").body().contains("gateway_key_requests_total{key=\"" + id + "\",outcome=\"ok\"}"));
 

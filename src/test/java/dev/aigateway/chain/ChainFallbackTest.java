@@ -190,6 +190,9 @@ class ChainFallbackTest {
     void costComesFromUsageAndPrices() {
         HttpResponse<String> r = gw.chat(TestGateway.request("price me"));
         JsonNode usage = TestGateway.json(r).path("usage");
+        var reported = gw.sim("openai").lastUsage();
+        assertEquals(reported.prompt(), usage.path("prompt_tokens").asLong(), "openai's own count");
+        assertEquals(reported.completion(), usage.path("completion_tokens").asLong());
         double expected = (usage.path("prompt_tokens").asLong() * 2.00 + usage.path("completion_tokens").asLong() * 8.00)
                 / 1_000_000d;
         assertTrue(usage.path("completion_tokens").asLong() > 0);

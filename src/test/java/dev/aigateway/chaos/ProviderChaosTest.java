@@ -3,6 +3,7 @@ package dev.aigateway.chaos;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.List;
 import java.util.Map;
 
 import org.junit.jupiter.api.AfterAll;
@@ -43,7 +44,7 @@ class ProviderChaosTest {
     @Order(2)
     void aProviderKilledMidLoadLosesNoRequest() throws Exception {
         int port = openai.port();
-        Load.Tally t = Load.run("provider-killed", gw.port, 600, 32, answered -> {
+        Load.Tally t = Load.run("provider-killed", gw.port, 600, 32, List.of(gw.upstream, openai), answered -> {
             Load.awaitAnswered(answered, 150);
             openai.close(); // connections reset, then refused
         });
@@ -57,7 +58,7 @@ class ProviderChaosTest {
     @Test
     @Order(1)
     void aProviderThatHangsMidLoadLosesNoRequest() throws Exception {
-        Load.Tally t = Load.run("provider-hangs", gw.port, 300, 32, answered -> {
+        Load.Tally t = Load.run("provider-hangs", gw.port, 300, 32, List.of(gw.upstream, openai), answered -> {
             Load.awaitAnswered(answered, 75);
             openai.provider("openai").faults(Faults.of("hang"));
         });

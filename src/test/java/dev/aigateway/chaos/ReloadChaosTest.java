@@ -53,7 +53,7 @@ class ReloadChaosTest {
         String swapped = original.replace("openai", "@@").replace("anthropic", "openai").replace("@@", "anthropic");
         gw.sim("openai").faults(Faults.none(30));
         gw.sim("anthropic").faults(Faults.none(30));
-        Load.Tally t = Load.run("routes-edit", gw.port, 600, 24, answered -> {
+        Load.Tally t = Load.run("routes-edit", gw.port, 600, 24, java.util.List.of(gw.upstream), answered -> {
             String[] edits = { swapped, original, swapped };
             for (int e = 0; e < edits.length; e++) {
                 Load.awaitAnswered(answered, 100 + 150 * e); // one edit every 150 answers

@@ -22,13 +22,16 @@ class MetricsTest {
 
     @Test
     void metricsAndStatusCountWhatHappened() throws Exception {
+        long openAiOut = 0;
         for (int i = 0; i < 5; i++) {
             assertEquals(200, gw.chat(TestGateway.request("ok " + i)).statusCode());
+            openAiOut += gw.sim("openai").lastUsage().completion(); // as openai reported it
         }
         gw.sim("openai").faults(Faults.of("error").withStatus(502));
         for (int i = 0; i < 1; i++) { // one failure in the window of 4 keeps the breaker closed
             assertEquals("anthropic", gw.chat(TestGateway.request("fb " + i)).headers().firstValue("x-gateway-provider").orElseThrow());
         }
+        var anthropicUsage = gw.sim("anthropic").lastUsage();
         assertEquals(400, gw.chat("{\"messages\":[]}").statusCode());
 
         String metrics = gw.management("/observe/metrics").body();
@@ -42,8 +45,11 @@ class MetricsTest {
                 "histogram buckets: p50/p95/p99 with Prometheus' histogram_quantile");
         assertEquals(6, value(metrics, "gateway_upstream_latency_seconds_count{model=\"gpt-4.1\",provider=\"openai\"}"),
                 "every call made to openai is timed, the failed one too");
-        assertTrue(value(metrics, "gateway_tokens_total{direction=\"out\",model=\"gpt-4.1\",provider=\"openai\"}") > 0);
-        assertTrue(value(metrics, "gateway_cost_usd_total{model=\"claude-sonnet-4-5\",provider=\"anthropic\"}") > 0);
+        assertEquals(openAiOut, value(metrics, "gateway_tokens_total{direction=\"out\",model=\"gpt-4.1\",provider=\"openai\"}"),
+                "the completion tokens openai reported, summed");
+        assertEquals((anthropicUsage.prompt() * 3.00 + anthropicUsage.completion() * 15.00) / 1e6,
+                value(metrics, "gateway_cost_usd_total{model=\"claude-sonnet-4-5\",provider=\"anthropic\"}"), 1e-9,
+                "anthropic's reported usage at its prices");
         assertTrue(metrics.contains("resilience4j_circuitbreaker_state{name=\"openai\",state=\"closed\"} 1.0"));
         assertTrue(metrics.contains("gateway_provider_healthy{provider=\"openai\"} 1.0"));
 

@@ -47,7 +47,8 @@ class AzureOpenAiAdapterTest {
     void contentFilteredCompletionIsRead() throws Exception {
         var r = adapter.parseResponse(Fixtures.bytes("azure-openai/chat-completion-content-filter.docs.json"),
                 Fixtures.settings("azure", "azure", 2.5, 10), 1);
-        assertTrue(r.promptTokens() > 0);
-        assertTrue(r.finishReason() != null);
+        assertEquals(20, r.promptTokens());
+        assertEquals(1843, r.completionTokens(), "reasoning tokens included");
+        assertEquals("stop", r.finishReason());
     }
 }

@@ -86,8 +86,10 @@ class OpenAiCompatibleAdapterTest {
     void deepseekRecordedResponse() throws Exception {
         ChatResult r = adapter.parseResponse(Fixtures.bytes("deepseek/chat-completion.recorded.json"),
                 Fixtures.settings("deepseek", "openai", 0.28, 0.42), 5);
-        assertTrue(r.completionTokens() > 0);
-        assertFalse(r.completion().at("/choices/0/message/content").asText().isEmpty());
+        assertEquals(14, r.promptTokens());
+        assertEquals(9, r.completionTokens());
+        assertEquals((14 * 0.28 + 9 * 0.42) / 1e6, r.costUsd(), 1e-12);
+        assertEquals("Hello! How can I assist you today?", r.completion().at("/choices/0/message/content").asText());
     }
 
     @Test

@@ -24,13 +24,6 @@ class OpenAiStreamParserTest {
     }
 
     @Test
-    void sseSplitterFollowsTheSpec() {
-        List<Sse.Event> events = Sse.parse(": comment\n\nevent:a\ndata: x\ndata:  y\r\n\r\ndata\n\nevent: lost\n\ndata: z");
-        assertEquals(List.of(new Sse.Event("a", "x\n y"), new Sse.Event(null, "")), events,
-                "one space dropped, data lines joined, no-data event and unfinished tail not dispatched");
-    }
-
-    @Test
     void openAiTextStreamWithUsageChunk() throws IOException {
         List<StreamEvent> events = read("openai/chat-stream-include-usage.sse");
         assertEquals(34, events.size()); // role chunk, 30 content chunks, finish chunk, usage chunk, [DONE]

@@ -1,59 +1,23 @@
 package dev.aigateway.provider;
 
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 
-/**
- * Splits a recorded SSE stream into events the way a browser's EventSource does (WHATWG "event stream
- * interpretation"): a blank line dispatches, {@code :} lines are comments, one optional space after the colon is
- * dropped, data lines are joined with '\n', an event without data is not dispatched, an unfinished last event is
- * discarded.
- */
+import dev.aigateway.stream.SseReader;
+
+/** Reads recorded SSE fixtures with the gateway's own {@link SseReader}, and sums up the parsed events. */
 final class Sse {
-    record Event(String event, String data) {
-    }
-
     private Sse() {
-    }
-
-    static List<Event> parse(String stream) {
-        List<Event> events = new ArrayList<>();
-        String event = null;
-        StringBuilder data = null;
-        for (String line : stream.split("\r\n|\r|\n", -1)) {
-            if (line.isEmpty()) {
-                if (data != null) {
-                    events.add(new Event(event, data.toString()));
-                }
-                event = null;
-                data = null;
-                continue;
-            }
-            if (line.startsWith(":")) {
-                continue;
-            }
-            int colon = line.indexOf(':');
-            String field = colon < 0 ? line : line.substring(0, colon);
-            String value = colon < 0 ? "" : line.substring(colon + 1);
-            if (value.startsWith(" ")) {
-                value = value.substring(1);
-            }
-            if ("event".equals(field)) {
-                event = value;
-            } else if ("data".equals(field)) {
-                data = data == null ? new StringBuilder(value) : data.append('\n').append(value);
-            }
-        }
-        return events;
     }
 
     /** A fixture file's events, each read by {@code parser} in order. */
     static List<StreamEvent> read(String fixture, StreamParser parser) throws IOException {
         List<StreamEvent> out = new ArrayList<>();
-        for (Event e : parse(new String(Fixtures.bytes(fixture), StandardCharsets.UTF_8))) {
-            out.add(parser.parse(e.event(), e.data()));
+        SseReader reader = new SseReader(new ByteArrayInputStream(Fixtures.bytes(fixture)));
+        for (SseReader.Event e = reader.next(); e != null; e = reader.next()) {
+            out.add(parser.parse(e.name(), e.data()));
         }
         return out;
     }

@@ -3,20 +3,18 @@ package dev.aigateway.simulator;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -34,6 +32,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 import dev.aigateway.api.Json;
+import dev.aigateway.stream.SseReader;
 
 /** Streamed answers, stream faults, tool calls and continuations of the provider simulator, over real HTTP/1.1. */
 @Timeout(20)
@@ -41,6 +40,13 @@ class SimulatorStreamTest {
     private static final String QUESTION = "tell me about streams please";
     private static final String OPENAI_ANSWER = "Simulated openai (gpt-4.1) answering: " + QUESTION;
     private static final String ANTHROPIC_ANSWER = "Simulated anthropic (claude-sonnet-4-5) answering: " + QUESTION;
+
+    /** SimulatedUsage of the answers: Simulated(3) openai(2) ( gpt - 4 . 1 ) answering(3) :(1) + the question (8). */
+    private static final long OPENAI_TOKENS = 24;
+    /** Simulated(3) anthropic(3) ( claude(2) - sonnet(2) - 4 - 5 ) answering(3) :(1) + the question (8). */
+    private static final long ANTHROPIC_TOKENS = 29;
+    /** One message: tell me about(2) streams(2) please(2) = 8, + 4 per message + 3 per request. */
+    private static final long QUESTION_PROMPT_TOKENS = 15;
 
     private static ProviderSimulator sim;
     private static HttpClient http;
@@ -70,7 +76,9 @@ class SimulatorStreamTest {
     void openAiStreamPiecesMakeTheNonStreamingAnswer() throws Exception {
         JsonNode whole = post("openai", openAi(false, user(QUESTION)));
         assertEquals(OPENAI_ANSWER, whole.at("/choices/0/message/content").asText());
-        assertEquals(9, whole.at("/usage/completion_tokens").asLong(), "one token per streamed piece");
+        assertEquals(OPENAI_TOKENS, whole.at("/usage/completion_tokens").asLong(), "by SimulatedUsage, not per piece (9)");
+        assertEquals(QUESTION_PROMPT_TOKENS, whole.at("/usage/prompt_tokens").asLong());
+        assertEquals(new ProviderSimulator.Usage(QUESTION_PROMPT_TOKENS, OPENAI_TOKENS), sim.provider("openai").lastUsage());
 
         try (Sse s = stream("openai", openAi(true, user(QUESTION)))) {
             assertEquals(200, s.response.statusCode());
@@ -111,7 +119,9 @@ class SimulatorStreamTest {
             JsonNode usage = events.get(events.size() - 2).json();
             assertTrue(usage.path("choices").isArray() && usage.path("choices").isEmpty());
             long completion = usage.at("/usage/completion_tokens").asLong();
-            assertEquals(contentPieces(events).size(), completion);
+            assertEquals(OPENAI_TOKENS, completion);
+            assertNotEquals(contentPieces(events).size(), completion, "not one token per piece");
+            assertEquals(QUESTION_PROMPT_TOKENS, usage.at("/usage/prompt_tokens").asLong());
             assertEquals(usage.at("/usage/prompt_tokens").asLong() + completion, usage.at("/usage/total_tokens").asLong());
             assertEquals("stop", events.get(events.size() - 3).json().at("/choices/0/finish_reason").asText());
         }
@@ -133,13 +143,14 @@ class SimulatorStreamTest {
             JsonNode start = events.get(0).json().path("message");
             assertTrue(start.path("id").asText().startsWith("msg_sim"));
             assertEquals("claude-sonnet-4-5", start.path("model").asText());
-            assertTrue(start.at("/usage/input_tokens").asLong() > 0);
+            assertEquals(QUESTION_PROMPT_TOKENS, start.at("/usage/input_tokens").asLong());
             assertEquals(1, start.at("/usage/output_tokens").asLong());
             assertEquals("text", events.get(1).json().at("/content_block/type").asText());
             assertEquals(ANTHROPIC_ANSWER, String.join("", textDeltas(events)));
             JsonNode delta = events.get(events.size() - 2).json();
             assertEquals("end_turn", delta.at("/delta/stop_reason").asText());
-            assertEquals(n, delta.at("/usage/output_tokens").asLong());
+            assertEquals(ANTHROPIC_TOKENS, delta.at("/usage/output_tokens").asLong(), "cumulative, the whole answer");
+            assertNotEquals(n, ANTHROPIC_TOKENS);
             assertTrue(events.stream().noneMatch(e -> "[DONE]".equals(e.data())));
         }
     }
@@ -371,7 +382,7 @@ class SimulatorStreamTest {
         messages.addObject().put("role", "assistant").put("content", "Simulated openai (gpt-4.1) answering: tell me");
         JsonNode whole = post("anthropic", anthropic(false, messages));
         assertEquals(" about streams please", whole.at("/content/0/text").asText());
-        assertEquals(3, whole.at("/usage/output_tokens").asLong());
+        assertEquals(6, whole.at("/usage/output_tokens").asLong(), "only the continuation: about(2) streams(2) please(2)");
 
         try (Sse s = stream("anthropic", anthropic(true, messages))) {
             assertEquals(List.of(" about", " streams", " please"), textDeltas(s.readAll()));
@@ -455,6 +466,18 @@ class SimulatorStreamTest {
         assertEquals(0, sim.provider("openai").streams());
         assertNull(sim.provider("openai").lastRequest());
         assertNull(sim.provider("openai").lastAnswer());
+    }
+
+    @Test
+    void usageFollowsItsOwnRuleNotThePieces() {
+        assertEquals(OPENAI_TOKENS, SimulatedUsage.tokens(OPENAI_ANSWER));
+        assertEquals(ANTHROPIC_TOKENS, SimulatedUsage.tokens(ANTHROPIC_ANSWER));
+        assertEquals(0, SimulatedUsage.tokens("  "));
+        assertEquals(3, SimulatedUsage.tokens("abcdefghi"), "a word: one token per started 4 characters");
+        assertEquals(4, SimulatedUsage.tokens("{\"a\""), "punctuation: one token each");
+        ObjectNode anthropic = anthropic(false, user(QUESTION));
+        anthropic.put("system", "Be brief.");
+        assertEquals(QUESTION_PROMPT_TOKENS + 4 + 4, SimulatedUsage.promptTokens(anthropic), "system: Be brief(2) . + 4");
     }
 
     @Test
@@ -549,33 +572,20 @@ class SimulatorStreamTest {
         }
     }
 
-    /** Reads a response body event by event, as it arrives. */
+    /** Reads a response body event by event, as it arrives, with the gateway's own {@link SseReader}. */
     static final class Sse implements AutoCloseable {
         final HttpResponse<InputStream> response;
-        private final BufferedReader reader;
+        private final SseReader reader;
 
         Sse(HttpResponse<InputStream> response) {
             this.response = response;
-            this.reader = new BufferedReader(new InputStreamReader(response.body(), StandardCharsets.UTF_8));
+            this.reader = new SseReader(response.body());
         }
 
         /** The next event, or null at a clean end of the body; IOException when the connection breaks. */
         Event next() throws IOException {
-            String name = null;
-            StringBuilder data = null;
-            for (String line = reader.readLine(); line != null; line = reader.readLine()) {
-                if (line.isEmpty()) {
-                    if (data != null || name != null) {
-                        return new Event(name, data == null ? "" : data.toString());
-                    }
-                } else if (line.startsWith("event:")) {
-                    name = line.substring(6).trim();
-                } else if (line.startsWith("data:")) {
-                    String d = line.substring(5).startsWith(" ") ? line.substring(6) : line.substring(5);
-                    data = data == null ? new StringBuilder(d) : data.append('\n').append(d);
-                }
-            }
-            return data == null && name == null ? null : new Event(name, data == null ? "" : data.toString());
+            SseReader.Event e = reader.next();
+            return e == null ? null : new Event(e.name(), e.data());
         }
 
         List<Event> readAll() throws IOException {

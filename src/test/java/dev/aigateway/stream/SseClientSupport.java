@@ -1,13 +1,10 @@
 package dev.aigateway.stream;
 
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -17,16 +14,16 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.aigateway.TestGateway;
 import dev.aigateway.api.Json;
 
-/** A streaming client for the tests: reads the gateway's events one by one, as a browser's EventSource would. */
+/** A streaming client for the tests: reads the gateway's events one by one with the gateway's own {@link SseReader}. */
 final class SseClientSupport implements AutoCloseable {
     final HttpResponse<InputStream> response;
-    private final BufferedReader reader;
+    private final SseReader reader;
     /** Every data payload read so far, [DONE] included. */
     final List<String> events = new ArrayList<>();
 
     private SseClientSupport(HttpResponse<InputStream> response) {
         this.response = response;
-        this.reader = new BufferedReader(new InputStreamReader(response.body(), StandardCharsets.UTF_8));
+        this.reader = new SseReader(response.body());
     }
 
     static SseClientSupport open(TestGateway gw, String body, String... headers) throws Exception {
@@ -41,19 +38,12 @@ final class SseClientSupport implements AutoCloseable {
 
     /** The next event's data, or null when the response ends. */
     String next() throws IOException {
-        String data = null;
-        String line;
-        while ((line = reader.readLine()) != null) {
-            if (line.isEmpty()) {
-                if (data != null) {
-                    events.add(data);
-                    return data;
-                }
-            } else if (line.startsWith("data:")) {
-                data = line.substring(line.startsWith("data: ") ? 6 : 5);
-            }
+        SseReader.Event e = reader.next();
+        if (e == null) {
+            return null;
         }
-        return null;
+        events.add(e.data());
+        return e.data();
     }
 
     /** Reads up to the first chunk with content text and returns it. */
