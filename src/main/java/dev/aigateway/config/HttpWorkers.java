@@ -1,11 +1,21 @@
 package dev.aigateway.config;
 
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.impl.VertxBuilder;
 import io.vertx.core.spi.ExecutorServiceFactory;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+
+import dev.aigateway.api.GatewayException;
+import dev.aigateway.api.Json;
+import dev.aigateway.metrics.GatewayMetrics;
 
 /**
  * The Vert.x instance behind the HTTP API. platform-http runs each request's route on a Vert.x worker
@@ -13,8 +23,14 @@ import io.vertx.core.spi.ExecutorServiceFactory;
  * virtual threads, so thousands of calls wait at once for the cost of a few kilobytes each; on JDK 17
  * they are a platform thread pool of {@code gateway.http.max-in-flight} threads, created on demand
  * (slower to ramp up: each new thread is started on the event loop).
+ * <p>
+ * Virtual threads have no pool to bound them, so {@link #guard} admits at most
+ * {@code gateway.http.max-in-flight} requests at once on every JDK, before their bodies are read.
  */
 public final class HttpWorkers {
+    /** Seconds a client refused as overloaded is asked to wait (Retry-After). */
+    static final int OVERLOADED_RETRY_AFTER_SECONDS = 1;
+
     private HttpWorkers() {
     }
 
@@ -26,5 +42,60 @@ public final class HttpWorkers {
                 ? (threadFactory, concurrency, maxConcurrency) -> VirtualThreads.newPerTaskExecutor()
                 : ExecutorServiceFactory.INSTANCE;
         return new VertxBuilder(options).executorServiceFactory(workers).init().vertx();
+    }
+
+    /**
+     * Installs on the API's router, in front of every route: the admission limit (over it: 503
+     * {@code gateway_overloaded} with Retry-After, counted in {@code gateway.http.overloaded}) and the
+     * gateway's own 413 JSON for a body over the server's limit ({@code camel.server.max-body-size}).
+     */
+    public static void guard(Router router, int maxInFlight, long maxBodyBytes, GatewayMetrics metrics) {
+        AtomicInteger inFlight = new AtomicInteger();
+        Gauge.builder("gateway.http.in.flight", inFlight, AtomicInteger::get)
+                .description("HTTP requests being processed now (gateway.http.max-in-flight)").register(metrics.registry());
+        Counter overloaded = Counter.builder("gateway.http.overloaded")
+                .description("HTTP requests refused with 503: gateway.http.max-in-flight were in flight")
+                .register(metrics.registry());
+        // on the event loop, before the body is read: a refused request costs no buffer and no worker
+        router.route().order(Integer.MIN_VALUE).handler(ctx -> {
+            if (inFlight.incrementAndGet() > maxInFlight) {
+                inFlight.decrementAndGet();
+                overloaded.increment();
+                metrics.request("http", "none", "rejected", 0, 0);
+                reply(ctx, new GatewayException(503, "server_error", "gateway_overloaded", null,
+                        "The gateway is processing " + maxInFlight + " requests (gateway.http.max-in-flight); retry shortly")
+                        .retryAfter(OVERLOADED_RETRY_AFTER_SECONDS), true);
+                return;
+            }
+            ctx.addEndHandler(done -> inFlight.decrementAndGet());
+            ctx.next();
+        });
+        // the server's body handler fails a larger body with a bare 413: answer it as the API does
+        router.errorHandler(413, ctx -> {
+            metrics.request("http", "none", "rejected", 0, 0);
+            reply(ctx, new GatewayException(413, "invalid_request_error", "request_too_large", null,
+                    "Request body is larger than " + maxBodyBytes + " bytes (gateway.max-body-bytes)"), true);
+        });
+    }
+
+    private static void reply(RoutingContext ctx, GatewayException error, boolean close) {
+        if (ctx.response().ended() || ctx.response().closed()) {
+            return;
+        }
+        byte[] body;
+        try {
+            body = Json.MAPPER.writeValueAsBytes(error.toBody());
+        } catch (Exception e) {
+            body = new byte[0];
+        }
+        ctx.response().setStatusCode(error.status()).putHeader("content-type", "application/json");
+        if (error.retryAfterSeconds() > 0) {
+            ctx.response().putHeader("retry-after", String.valueOf(error.retryAfterSeconds()));
+        }
+        if (close) {
+            // the request's body is left unread: the connection cannot carry another request
+            ctx.response().putHeader("connection", "close");
+        }
+        ctx.response().end(Buffer.buffer(body));
     }
 }
