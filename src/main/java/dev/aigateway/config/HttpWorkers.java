@@ -47,7 +47,8 @@ public final class HttpWorkers {
     /**
      * Installs on the API's router, in front of every route: the admission limit (over it: 503
      * {@code gateway_overloaded} with Retry-After, counted in {@code gateway.http.overloaded}) and the
-     * gateway's own 413 JSON for a body over the server's limit ({@code camel.server.max-body-size}).
+     * gateway's own 413 JSON for a body over the server's limit ({@code camel.server.max-body-size}, which
+     * follows {@code gateway.max-body-bytes}).
      */
     public static void guard(Router router, int maxInFlight, long maxBodyBytes, GatewayMetrics metrics) {
         AtomicInteger inFlight = new AtomicInteger();
@@ -64,21 +65,26 @@ public final class HttpWorkers {
                 metrics.request("http", "none", "rejected", 0, 0);
                 reply(ctx, new GatewayException(503, "server_error", "gateway_overloaded", null,
                         "The gateway is processing " + maxInFlight + " requests (gateway.http.max-in-flight); retry shortly")
-                        .retryAfter(OVERLOADED_RETRY_AFTER_SECONDS), true);
+                        .retryAfter(OVERLOADED_RETRY_AFTER_SECONDS));
                 return;
             }
             ctx.addEndHandler(done -> inFlight.decrementAndGet());
             ctx.next();
         });
-        // the server's body handler fails a larger body with a bare 413: answer it as the API does
-        router.errorHandler(413, ctx -> {
+        // the server's body handler fails a larger body with a bare 413 (the root router's default, which
+        // platform-http keeps to itself): answer it here, in the API's own router, as the API does
+        router.route().order(Integer.MIN_VALUE).failureHandler(ctx -> {
+            if (ctx.statusCode() != 413) {
+                ctx.next();
+                return;
+            }
             metrics.request("http", "none", "rejected", 0, 0);
             reply(ctx, new GatewayException(413, "invalid_request_error", "request_too_large", null,
-                    "Request body is larger than " + maxBodyBytes + " bytes (gateway.max-body-bytes)"), true);
+                    "Request body is larger than " + maxBodyBytes + " bytes (gateway.max-body-bytes)"));
         });
     }
 
-    private static void reply(RoutingContext ctx, GatewayException error, boolean close) {
+    private static void reply(RoutingContext ctx, GatewayException error) {
         if (ctx.response().ended() || ctx.response().closed()) {
             return;
         }
@@ -92,10 +98,8 @@ public final class HttpWorkers {
         if (error.retryAfterSeconds() > 0) {
             ctx.response().putHeader("retry-after", String.valueOf(error.retryAfterSeconds()));
         }
-        if (close) {
-            // the request's body is left unread: the connection cannot carry another request
-            ctx.response().putHeader("connection", "close");
-        }
+        // the request's body is left unread: the connection cannot carry another request
+        ctx.response().putHeader("connection", "close");
         ctx.response().end(Buffer.buffer(body));
     }
 }
