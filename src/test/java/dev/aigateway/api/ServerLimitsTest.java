@@ -70,6 +70,24 @@ class ServerLimitsTest {
         assertEquals(200, gw.chat(TestGateway.request("after")).statusCode());
     }
 
+    @Test
+    void aClientThatHangsUpGivesItsPlaceBack() throws Exception {
+        gw.sim("openai").faults(Faults.none(1000));
+        for (int i = 0; i < 2; i++) {
+            HttpRequest impatient = HttpRequest.newBuilder(chat("hang up " + i).uri()).timeout(Duration.ofMillis(200))
+                    .header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString(TestGateway.request("hang up " + i))).build();
+            try {
+                gw.client().send(impatient, HttpResponse.BodyHandlers.ofString());
+            } catch (java.net.http.HttpTimeoutException expected) {
+                // the client is gone; the gateway still waits for its upstream
+            }
+        }
+        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> metric("gateway_http_in_flight") == 0);
+        gw.sim("openai").faults(Faults.none(0));
+        assertEquals(200, gw.chat(TestGateway.request("after hang-ups")).statusCode());
+    }
+
     private static HttpRequest chat(String text) {
         return HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gw.port + "/v1/chat/completions"))
                 .timeout(Duration.ofSeconds(30)).header("Content-Type", "application/json")
@@ -77,8 +95,12 @@ class ServerLimitsTest {
     }
 
     private static double overloadedCount() {
+        return metric("gateway_http_overloaded_total");
+    }
+
+    private static double metric(String name) {
         for (String line : gw.management("/observe/metrics").body().split("\n")) {
-            if (line.startsWith("gateway_http_overloaded_total")) {
+            if (line.startsWith(name + " ") || line.startsWith(name + "{")) {
                 return Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
             }
         }
