@@ -68,9 +68,9 @@ public class GatewayBeans implements CamelConfiguration {
                 vertx.close();
             }
         });
-        LOG.info("HTTP requests run on {}", VirtualThreads.available() ? "virtual threads (JDK "
-                + Runtime.version().feature() + ")" : "a pool of " + maxInFlight + " threads (gateway.http.max-in-flight; "
-                + "run on JDK 21+ for virtual threads)");
+        LOG.info("HTTP requests run on {}, at most {} at once (gateway.http.max-in-flight; more get 503)",
+                VirtualThreads.available() ? "virtual threads (JDK " + Runtime.version().feature() + ")"
+                        : "a pool of " + maxInFlight + " threads (run on JDK 21+ for virtual threads)", maxInFlight);
 
         // the registry Camel's metrics service (camel.metrics.*) serves at /observe/metrics, or our own when it is off
         MeterRegistry meterRegistry = context.getRegistry().lookupByNameAndType(MicrometerConstants.METRICS_REGISTRY_NAME,
