@@ -71,6 +71,7 @@ class SimulatorModeTest {
                 assertEquals(0, anthropic.path("status").asInt());
             }
             assertEquals(0, gw.sim("anthropic").calls(), "the provider without its key is never called");
+            assertEquals(0, gw.sim("anthropic").probes(), "nor probed");
             assertEquals(6, gw.sim("deepseek").calls());
             CircuitBreaker breaker = gw.breaker("anthropic");
             assertEquals(CircuitBreaker.State.CLOSED, breaker.getState());
@@ -79,6 +80,7 @@ class SimulatorModeTest {
             JsonNode status = TestGateway.json(gw.get("/admin/providers"));
             assertEquals("disabled: no key", provider(status, "anthropic").path("status").asText(), status.toString());
             assertFalse(provider(status, "anthropic").path("simulated").asBoolean());
+            assertTrue(provider(status, "anthropic").path("health").isNull(), "no probe result for a disabled provider");
             assertEquals("enabled", provider(status, "openai").path("status").asText());
             assertEquals("disabled: no key", provider(status, "gemini").path("status").asText());
         }
