@@ -57,15 +57,19 @@ public final class HttpWorkers {
         Counter overloaded = Counter.builder("gateway.http.overloaded")
                 .description("HTTP requests refused with 503: gateway.http.max-in-flight were in flight")
                 .register(metrics.registry());
+        // both answers are always the same: written once, not per refused request
+        Buffer overloadedBody = body(new GatewayException(503, "server_error", "gateway_overloaded", null,
+                "The gateway is processing " + maxInFlight + " requests (gateway.http.max-in-flight); retry shortly"));
+        Buffer tooLargeBody = body(new GatewayException(413, "invalid_request_error", "request_too_large", null,
+                "Request body is larger than " + maxBodyBytes + " bytes (gateway.max-body-bytes)"));
         // on the event loop, before the body is read: a refused request costs no buffer and no worker
         router.route().order(Integer.MIN_VALUE).handler(ctx -> {
             if (inFlight.incrementAndGet() > maxInFlight) {
                 inFlight.decrementAndGet();
                 overloaded.increment();
                 metrics.request("http", "none", "rejected", 0, 0);
-                reply(ctx, new GatewayException(503, "server_error", "gateway_overloaded", null,
-                        "The gateway is processing " + maxInFlight + " requests (gateway.http.max-in-flight); retry shortly")
-                        .retryAfter(OVERLOADED_RETRY_AFTER_SECONDS));
+                ctx.response().putHeader("retry-after", String.valueOf(OVERLOADED_RETRY_AFTER_SECONDS));
+                reply(ctx, 503, overloadedBody);
                 return;
             }
             ctx.addEndHandler(done -> inFlight.decrementAndGet());
@@ -79,27 +83,24 @@ public final class HttpWorkers {
                 return;
             }
             metrics.request("http", "none", "rejected", 0, 0);
-            reply(ctx, new GatewayException(413, "invalid_request_error", "request_too_large", null,
-                    "Request body is larger than " + maxBodyBytes + " bytes (gateway.max-body-bytes)"));
+            reply(ctx, 413, tooLargeBody);
         });
     }
 
-    private static void reply(RoutingContext ctx, GatewayException error) {
+    private static Buffer body(GatewayException error) {
+        try {
+            return Buffer.buffer(Json.MAPPER.writeValueAsBytes(error.toBody()));
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static void reply(RoutingContext ctx, int status, Buffer body) {
         if (ctx.response().ended() || ctx.response().closed()) {
             return;
         }
-        byte[] body;
-        try {
-            body = Json.MAPPER.writeValueAsBytes(error.toBody());
-        } catch (Exception e) {
-            body = new byte[0];
-        }
-        ctx.response().setStatusCode(error.status()).putHeader("content-type", "application/json");
-        if (error.retryAfterSeconds() > 0) {
-            ctx.response().putHeader("retry-after", String.valueOf(error.retryAfterSeconds()));
-        }
         // the request's body is left unread: the connection cannot carry another request
-        ctx.response().putHeader("connection", "close");
-        ctx.response().end(Buffer.buffer(body));
+        ctx.response().setStatusCode(status).putHeader("content-type", "application/json").putHeader("connection", "close")
+                .end(body.copy());
     }
 }
