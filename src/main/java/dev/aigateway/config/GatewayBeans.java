@@ -83,13 +83,14 @@ public class GatewayBeans implements CamelConfiguration {
         context.getRegistry().bind("gatewayMetrics", metrics);
         long maxBodyBytes = Long.parseLong(required.apply("gateway.max-body-bytes"));
         int apiPort = Integer.parseInt(required.apply("gateway.http.port"));
+        context.getRegistry().bind("httpAdmission", new HttpWorkers.Admission(maxInFlight, metrics));
         context.addStartupListener(new org.apache.camel.StartupListener() {
             @Override
             public void onCamelContextStarted(CamelContext ctx, boolean alreadyStarted) {
                 // the API's router exists once its server started; requests reach the routes only after this
-                HttpWorkers.guard(org.apache.camel.component.platform.http.vertx.VertxPlatformHttpRouter.lookup(ctx,
+                HttpWorkers.answerTooLarge(org.apache.camel.component.platform.http.vertx.VertxPlatformHttpRouter.lookup(ctx,
                         org.apache.camel.component.platform.http.vertx.VertxPlatformHttpRouter.getRouterNameFromPort(apiPort)),
-                        maxInFlight, maxBodyBytes, metrics);
+                        maxBodyBytes, metrics);
             }
         });
 

@@ -12,6 +12,8 @@ import io.vertx.core.impl.VertxBuilder;
 import io.vertx.core.spi.ExecutorServiceFactory;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
+import org.apache.camel.Exchange;
+import org.apache.camel.support.SynchronizationAdapter;
 
 import dev.aigateway.api.GatewayException;
 import dev.aigateway.api.Json;
@@ -24,8 +26,8 @@ import dev.aigateway.metrics.GatewayMetrics;
  * they are a platform thread pool of {@code gateway.http.max-in-flight} threads, created on demand
  * (slower to ramp up: each new thread is started on the event loop).
  * <p>
- * Virtual threads have no pool to bound them, so {@link #guard} admits at most
- * {@code gateway.http.max-in-flight} requests at once on every JDK, before their bodies are read.
+ * Virtual threads have no pool to bound them, so {@link Admission} admits at most
+ * {@code gateway.http.max-in-flight} chat requests at once on every JDK.
  */
 public final class HttpWorkers {
     /** Seconds a client refused as overloaded is asked to wait (Retry-After). */
@@ -45,38 +47,52 @@ public final class HttpWorkers {
     }
 
     /**
-     * Installs on the API's router, in front of every route: the admission limit (over it: 503
-     * {@code gateway_overloaded} with Retry-After, counted in {@code gateway.http.overloaded}) and the
-     * gateway's own 413 JSON for a body over the server's limit ({@code camel.server.max-body-size}, which
-     * follows {@code gateway.max-body-bytes}).
+     * The admission limit of the chat route ({@code routes/http-ingress.yaml} names it first): at most
+     * {@code gateway.http.max-in-flight} requests at once, on every JDK (virtual threads have no pool to bound
+     * them). Over it: 503 {@code gateway_overloaded} with Retry-After, counted in {@code gateway.http.overloaded};
+     * a place is given back when its exchange completes (a stream: when it ends).
      */
-    public static void guard(Router router, int maxInFlight, long maxBodyBytes, GatewayMetrics metrics) {
-        AtomicInteger inFlight = new AtomicInteger();
-        Gauge.builder("gateway.http.in.flight", inFlight, AtomicInteger::get)
-                .description("HTTP requests being processed now (gateway.http.max-in-flight)").register(metrics.registry());
-        Counter overloaded = Counter.builder("gateway.http.overloaded")
-                .description("HTTP requests refused with 503: gateway.http.max-in-flight were in flight")
-                .register(metrics.registry());
-        // both answers are always the same: written once, not per refused request
-        Buffer overloadedBody = body(new GatewayException(503, "server_error", "gateway_overloaded", null,
-                "The gateway is processing " + maxInFlight + " requests (gateway.http.max-in-flight); retry shortly"));
-        Buffer tooLargeBody = body(new GatewayException(413, "invalid_request_error", "request_too_large", null,
-                "Request body is larger than " + maxBodyBytes + " bytes (gateway.max-body-bytes)"));
-        // on the event loop, before the body is read: a refused request costs no buffer and no worker
-        router.route().order(Integer.MIN_VALUE).handler(ctx -> {
+    public static final class Admission {
+        private final int maxInFlight;
+        private final AtomicInteger inFlight = new AtomicInteger();
+        private final Counter overloaded;
+
+        public Admission(int maxInFlight, GatewayMetrics metrics) {
+            this.maxInFlight = maxInFlight;
+            Gauge.builder("gateway.http.in.flight", inFlight, AtomicInteger::get)
+                    .description("HTTP chat requests being processed now (gateway.http.max-in-flight)")
+                    .register(metrics.registry());
+            this.overloaded = Counter.builder("gateway.http.overloaded")
+                    .description("HTTP requests refused with 503: gateway.http.max-in-flight were in flight")
+                    .register(metrics.registry());
+        }
+
+        public void admit(Exchange exchange) {
             if (inFlight.incrementAndGet() > maxInFlight) {
                 inFlight.decrementAndGet();
                 overloaded.increment();
-                metrics.request("http", "none", "rejected", 0, 0);
-                ctx.response().putHeader("retry-after", String.valueOf(OVERLOADED_RETRY_AFTER_SECONDS));
-                reply(ctx, 503, overloadedBody);
-                return;
+                throw new GatewayException(503, "server_error", "gateway_overloaded", null, "The gateway is processing "
+                        + maxInFlight + " requests (gateway.http.max-in-flight); retry shortly")
+                        .retryAfter(OVERLOADED_RETRY_AFTER_SECONDS);
             }
-            ctx.addEndHandler(done -> inFlight.decrementAndGet());
-            ctx.next();
-        });
-        // the server's body handler fails a larger body with a bare 413 (the root router's default, which
-        // platform-http keeps to itself): answer it here, in the API's own router, as the API does
+            exchange.getExchangeExtension().addOnCompletion(new SynchronizationAdapter() {
+                @Override
+                public void onDone(Exchange done) {
+                    inFlight.decrementAndGet();
+                }
+            });
+        }
+    }
+
+    /**
+     * The gateway's own 413 JSON for a body over the server's limit ({@code camel.server.max-body-size}, which
+     * follows {@code gateway.max-body-bytes}): the server's body handler stops reading there and fails the
+     * request with a bare 413 (the root router's default, which platform-http keeps to itself), so the API's
+     * own router answers it as the API does.
+     */
+    public static void answerTooLarge(Router router, long maxBodyBytes, GatewayMetrics metrics) {
+        Buffer tooLargeBody = body(new GatewayException(413, "invalid_request_error", "request_too_large", null,
+                "Request body is larger than " + maxBodyBytes + " bytes (gateway.max-body-bytes)"));
         router.route().order(Integer.MIN_VALUE).failureHandler(ctx -> {
             if (ctx.statusCode() != 413) {
                 ctx.next();
