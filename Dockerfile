@@ -12,12 +12,22 @@ RUN mvn -B package -DskipTests
 # --- runtime stage: the jar and its lib/ (manifest Class-Path lib/) on a JRE --------------------------
 # JDK 21+ runs HTTP requests on virtual threads (see the README, Concurrency)
 FROM eclipse-temurin:25-jre
+# the gateway never runs as root: a system user of its own (uid 10001; a mounted config/ it writes
+# gateway-keys.json into must be writable by it)
+RUN groupadd --system --gid 10001 gateway && useradd --system --uid 10001 --gid gateway --no-create-home gateway
 WORKDIR /app
 COPY --from=build /src/target/lib/ ./lib/
 COPY --from=build /src/target/ai-failover-gateway.jar ./
-# defaults; mount your own at /app/routes and /app/config
+# defaults; mount your own at /app/routes and /app/config (.dockerignore keeps config/gateway-keys.json and
+# data/ out of the image). config/ and data/ belong to the gateway user: the key admin API and the embedded
+# broker write there; the code and routes stay root's, read-only to the process
 COPY routes/ ./routes/
-COPY config/ ./config/
+COPY --chown=gateway:gateway config/ ./config/
+RUN mkdir -p data && chown gateway:gateway data
+USER 10001:10001
+# in a container the API and metrics must listen beyond loopback to be reachable through the published
+# ports (outside a container they bind 127.0.0.1 unless auth is on: see the README, Security defaults)
+ENV GATEWAY_HTTP_HOST=0.0.0.0 CAMEL_MANAGEMENT_HOST=0.0.0.0
 # gateway.http.port; 8099 is the simulator's fault switch (docker-compose.yml publishes it on the host's loopback)
 EXPOSE 8080 9876
 # exec form: java is PID 1 and gets SIGTERM, so in-flight requests finish (camel.main.shutdown-timeout)

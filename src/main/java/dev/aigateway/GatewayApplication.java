@@ -32,6 +32,8 @@ public final class GatewayApplication {
                 System.getProperty("gateway.config", "config/application.properties"));
         main.setDefaultPropertyPlaceholderLocation("file:" + config);
         main.configure().addConfiguration(GatewayBeans.class);
+        // the API's interface is chosen before Camel configures its HTTP server (gateway.http.host)
+        main.addMainListener(new dev.aigateway.config.BindAddress());
         environmentOverrides(config).forEach(main::addOverrideProperty);
         overrides.forEach(main::addOverrideProperty);
         return main;

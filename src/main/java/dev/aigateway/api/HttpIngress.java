@@ -27,6 +27,8 @@ import dev.aigateway.stream.SseClient;
  */
 public class HttpIngress {
     private static final Logger LOG = LoggerFactory.getLogger(HttpIngress.class);
+    /** Response header on an answer written by the embedded simulator (never on a real provider's). */
+    public static final String SIMULATED = "x-gateway-simulated";
 
     private final RequestParser parser;
     private final Providers providers;
@@ -65,6 +67,10 @@ public class HttpIngress {
         chains.select(exchange, request.chain());
         if (request.stream()) {
             streams.live(exchange, request);
+            if (providers.anySimulated() && m instanceof org.apache.camel.component.platform.http.vertx.HttpMessage http) {
+                // a stream's headers go out with its first chunk: say now that its answer will be simulated
+                http.getResponse().putHeader(SIMULATED, "true");
+            }
         }
     }
 
@@ -79,7 +85,7 @@ public class HttpIngress {
         metrics.request("http", request.chain(), outcome(result, answer), log.elapsedMs(), log.upstreamMs());
         if (answer != null && answer.sink() instanceof SseClient sse) {
             if (result instanceof ChatResult r) {
-                sse.end(answer.finishChunk(r.finishReason(), gatewayJson(r, request, log, answer)),
+                sse.end(answer.finishChunk(r.finishReason(), simulated(gatewayJson(r, request, log, answer), r)),
                         request.includeUsage() ? answer.usageChunk(r) : null);
                 return;
             }
@@ -91,8 +97,11 @@ public class HttpIngress {
         }
         if (result instanceof ChatResult r) {
             ObjectNode body = r.completion();
-            body.set("gateway", gatewayJson(r, request, log, answer));
+            body.set("gateway", simulated(gatewayJson(r, request, log, answer), r));
             m.setHeader("x-gateway-provider", r.provider());
+            if (providers.get(r.provider()).simulated()) {
+                m.setHeader(SIMULATED, "true");
+            }
             m.setHeader("x-gateway-cost-usd", String.format(Locale.ROOT, "%.8f", r.costUsd()));
             respond(m, 200, body, log, request);
         } else if (result instanceof ProviderRejection rejection) {
@@ -109,6 +118,14 @@ public class HttpIngress {
         } else {
             throw new IllegalStateException("chain returned no result: " + (result == null ? "null" : result.getClass()));
         }
+    }
+
+    /** Marks a gateway object {@code "simulated": true} when the embedded simulator wrote the answer. */
+    private ObjectNode simulated(ObjectNode gateway, ChatResult r) {
+        if (providers.get(r.provider()).simulated()) {
+            gateway.put("simulated", true);
+        }
+        return gateway;
     }
 
     /** Any exception of the HTTP routes: a refusal with its status, anything else a logged 500. */

@@ -58,6 +58,16 @@ public final class KeyAdmin {
         reply(exchange.getMessage(), 200, Json.object().put("id", id).put("revoked", true));
     }
 
+    /**
+     * Guards GET /admin/providers (topology, upstream error texts): the admin key when gateway.auth is on; open
+     * when it is off (the API then listens on loopback unless gateway.http.host says otherwise).
+     */
+    public void checkStatusAccess(Exchange exchange) {
+        if (keys.enabled()) {
+            checkAdmin(exchange);
+        }
+    }
+
     private void create(Exchange exchange) throws Exception {
         JsonNode body = RequestParser.readJson(exchange.getMessage().getBody(byte[].class));
         KeyFile.Created created;

@@ -60,6 +60,10 @@ public class ProviderCall {
 
     public void prepare(Exchange exchange, String name) throws IOException {
         Provider provider = providers.get(name);
+        if (provider.isDisabled()) {
+            // left out at start-up (no key with gateway.simulator.mode=auto): never called, never a breaker failure
+            throw new ProviderSkippedException(name, "disabled", "disabled: " + provider.disabled());
+        }
         cooldowns.check(name);
         if (!exchange.getProperty(Attempts.HEALTH_BYPASS, false, Boolean.class)) {
             health.check(name);

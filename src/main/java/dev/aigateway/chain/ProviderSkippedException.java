@@ -1,7 +1,7 @@
 package dev.aigateway.chain;
 
 /**
- * The provider was not called (cooling down). The breakers ignore it: it is neither a failure nor a
+ * The provider was not called (cooling down, disabled, model not allowed). The breakers ignore it: it is neither a failure nor a
  * success of the provider, yet the chain falls back.
  */
 public class ProviderSkippedException extends RuntimeException {

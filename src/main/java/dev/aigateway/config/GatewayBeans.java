@@ -68,9 +68,9 @@ public class GatewayBeans implements CamelConfiguration {
                 vertx.close();
             }
         });
-        LOG.info("HTTP requests run on {}", VirtualThreads.available() ? "virtual threads (JDK "
-                + Runtime.version().feature() + ")" : "a pool of " + maxInFlight + " threads (gateway.http.max-in-flight; "
-                + "run on JDK 21+ for virtual threads)");
+        LOG.info("HTTP requests run on {}, at most {} at once (gateway.http.max-in-flight; more get 503)",
+                VirtualThreads.available() ? "virtual threads (JDK " + Runtime.version().feature() + ")"
+                        : "a pool of " + maxInFlight + " threads (run on JDK 21+ for virtual threads)", maxInFlight);
 
         // the registry Camel's metrics service (camel.metrics.*) serves at /observe/metrics, or our own when it is off
         MeterRegistry meterRegistry = context.getRegistry().lookupByNameAndType(MicrometerConstants.METRICS_REGISTRY_NAME,
@@ -81,6 +81,18 @@ public class GatewayBeans implements CamelConfiguration {
         }
         GatewayMetrics metrics = new GatewayMetrics(meterRegistry);
         context.getRegistry().bind("gatewayMetrics", metrics);
+        long maxBodyBytes = Long.parseLong(required.apply("gateway.max-body-bytes"));
+        int apiPort = Integer.parseInt(required.apply("gateway.http.port"));
+        context.getRegistry().bind("httpAdmission", new HttpWorkers.Admission(maxInFlight, metrics));
+        context.addStartupListener(new org.apache.camel.StartupListener() {
+            @Override
+            public void onCamelContextStarted(CamelContext ctx, boolean alreadyStarted) {
+                // the API's router exists once its server started; requests reach the routes only after this
+                HttpWorkers.answerTooLarge(org.apache.camel.component.platform.http.vertx.VertxPlatformHttpRouter.lookup(ctx,
+                        org.apache.camel.component.platform.http.vertx.VertxPlatformHttpRouter.getRouterNameFromPort(apiPort)),
+                        maxBodyBytes, metrics);
+            }
+        });
 
         Providers providers = buildProviders(context, property, required);
         Cooldowns cooldowns = new Cooldowns(Durations.parseMillis(required.apply("gateway.rate-limit-cooldown")),
@@ -165,13 +177,27 @@ public class GatewayBeans implements CamelConfiguration {
                 settings.add(ProviderSettings.read(name.trim(), property));
             }
         }
-        ProviderSimulator simulator = null;
-        Providers providers = new Providers();
+        List<KeySource> credentials = new ArrayList<>();
+        boolean anyKey = false;
         for (ProviderSettings s : settings) {
             KeySource credential = keySource(context, s.name(), property, Credential.of(s.apiKeyEnv(), s.apiKeyFile()));
-            boolean simulate = "on".equals(mode) || ("auto".equals(mode) && !credential.present());
+            credentials.add(credential);
+            anyKey |= credential.present() || keyless(s, property);
+        }
+        // auto fails closed: the simulator stands in only when no provider has a key (the offline demo); once
+        // one has, a provider without its key is left out instead of answering "Simulated ..." for real money
+        boolean demo = "on".equals(mode) || ("auto".equals(mode) && !anyKey);
+        if ("auto".equals(mode) && demo) {
+            LOG.warn("No provider has an API key: every provider is SIMULATED (gateway.simulator.mode=auto, the offline "
+                    + "demo); answers carry x-gateway-simulated: true. Set a provider's key to call real providers");
+        }
+        ProviderSimulator simulator = null;
+        Providers providers = new Providers();
+        for (int i = 0; i < settings.size(); i++) {
+            ProviderSettings s = settings.get(i);
+            KeySource credential = credentials.get(i);
             String baseUrl = s.baseUrl();
-            if (simulate) {
+            if (demo) {
                 if (simulator == null) {
                     simulator = new ProviderSimulator(required.apply("gateway.simulator.host"))
                             .start(Integer.parseInt(required.apply("gateway.simulator.port")));
@@ -181,11 +207,16 @@ public class GatewayBeans implements CamelConfiguration {
                 baseUrl = simulator.baseUrl(s.name());
                 LOG.info("Provider {} ({} API, model {}) is SIMULATED at {}: {}", s.name(), s.api(), s.model(),
                         baseUrl, credential.describe());
+            } else if ("auto".equals(mode) && !credential.present() && !keyless(s, property)) {
+                LOG.warn("Provider {} is DISABLED (no key): looked for {}; it is left out of every chain. Set it, or "
+                        + "remove {} from gateway.providers", s.name(), lookedFor(s, credential), s.name());
+                providers.add(new Provider(s, Providers.adapterFor(s.api()), credential, baseUrl, false, "no key"));
+                continue;
             } else {
                 LOG.info("Provider {} ({} API, model {}) at {}, key from {}", s.name(), s.api(), s.model(), baseUrl,
                         credential.describe());
             }
-            providers.add(new Provider(s, Providers.adapterFor(s.api()), credential, baseUrl, simulate));
+            providers.add(new Provider(s, Providers.adapterFor(s.api()), credential, baseUrl, demo));
         }
         if (simulator != null) {
             ProviderSimulator sim = simulator;
@@ -214,6 +245,22 @@ public class GatewayBeans implements CamelConfiguration {
             // reported below
         }
         throw new IllegalStateException(key + " must be a positive integer; got '" + v + "'");
+    }
+
+    /** A provider configured with no key source at all (no api-key-env, -file, OAuth2): e.g. a local Ollama. */
+    private static boolean keyless(ProviderSettings s, Function<String, String> property) {
+        return s.apiKeyEnv() == null && s.apiKeyFile() == null
+                && blankToNull(property.apply("provider." + s.name() + ".oauth2.token-url")) == null;
+    }
+
+    /** Where a missing key was looked for, for the operator's WARN: the variable and file names, never a value. */
+    private static String lookedFor(ProviderSettings s, KeySource credential) {
+        if (credential instanceof OAuth2Token) {
+            return credential.describe();
+        }
+        return (s.apiKeyEnv() != null ? "environment variable " + s.apiKeyEnv() : "")
+                + (s.apiKeyEnv() != null && s.apiKeyFile() != null ? " and " : "")
+                + (s.apiKeyFile() != null ? "file " + s.apiKeyFile() : "");
     }
 
     private static String blankToNull(String s) {

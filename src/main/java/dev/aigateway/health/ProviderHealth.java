@@ -139,9 +139,9 @@ public class ProviderHealth {
         return Set.copyOf(notYetProbed);
     }
 
-    /** Names of every provider to probe (the health route splits on this). */
+    /** Names of every provider to probe (the health route splits on this); a disabled one is never called. */
     public List<String> providerNames() {
-        return providers.all().stream().map(Provider::name).toList();
+        return providers.all().stream().filter(p -> !p.isDisabled()).map(Provider::name).toList();
     }
 
     /** Throws {@link ProviderSkippedException} while the provider's last probe failed. */

@@ -129,6 +129,10 @@ public class KafkaIngress {
             reply.putObject("tokens_used").put("prompt", r.promptTokens()).put("completion", r.completionTokens())
                     .put("total", r.promptTokens() + r.completionTokens());
             reply.put("cost_usd", r.costUsd()).put("finish_reason", r.finishReason());
+            if (exchange.getContext().getRegistry().lookupByNameAndType("providers", dev.aigateway.provider.Providers.class)
+                    .get(r.provider()).simulated()) {
+                reply.put("simulated", true); // the embedded simulator wrote it (offline demo or simulator.mode=on)
+            }
             if (choice.path("message").has("tool_calls")) {
                 reply.set("tool_calls", choice.path("message").get("tool_calls"));
             }

@@ -36,7 +36,9 @@ public class AdminStatus {
         ArrayNode list = body.putArray("providers");
         for (Provider p : providers.all()) {
             ObjectNode n = list.addObject().put("provider", p.name()).put("model", p.settings().model())
-                    .put("simulated", p.simulated());
+                    .put("simulated", p.simulated())
+                    // "disabled: no key": left out of every chain at start-up (gateway.simulator.mode=auto)
+                    .put("status", p.isDisabled() ? "disabled: " + p.disabled() : p.simulated() ? "simulated" : "enabled");
             CircuitBreaker breaker = exchange.getContext().getRegistry().lookupByNameAndType(p.name(), CircuitBreaker.class);
             n.putObject("breaker").put("state", breaker.getState().name())
                     .put("failure_rate_percent", breaker.getMetrics().getFailureRate())

@@ -9,7 +9,7 @@ public interface KeySource {
     /** The provider refused the key (401): read or fetch it anew, once; returns the key now in force. */
     String reload();
 
-    /** True when a key is configured (decides at start-up whether a provider is simulated); never fetches. */
+    /** True when a key is configured (decides at start-up whether a provider is called, disabled or simulated); never fetches. */
     boolean present();
 
     /** Where the key comes from, for logs: never the key itself. */

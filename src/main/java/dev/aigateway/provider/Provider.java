@@ -2,10 +2,16 @@ package dev.aigateway.provider;
 
 /**
  * A configured provider at run time: its settings, the adapter for its API, its credential and the base
- * URL actually called (the vendor's, or the embedded simulator's when it has no key).
+ * URL actually called (the vendor's, or the embedded simulator's in the offline demo). {@code disabled}
+ * says why the provider is left out of every chain (e.g. {@code no key}); null when it serves.
  */
 public record Provider(ProviderSettings settings, ProviderAdapter adapter, KeySource credential, String baseUrl,
-        boolean simulated) {
+        boolean simulated, String disabled) {
+
+    public Provider(ProviderSettings settings, ProviderAdapter adapter, KeySource credential, String baseUrl,
+            boolean simulated) {
+        this(settings, adapter, credential, baseUrl, simulated, null);
+    }
 
     public String name() {
         return settings.name();
@@ -13,5 +19,10 @@ public record Provider(ProviderSettings settings, ProviderAdapter adapter, KeySo
 
     public String chatUrl() {
         return baseUrl + adapter.chatPath();
+    }
+
+    /** True when the provider is left out of every chain (its route refuses at once, without a call). */
+    public boolean isDisabled() {
+        return disabled != null;
     }
 }

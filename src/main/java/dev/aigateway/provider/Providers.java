@@ -25,6 +25,11 @@ public final class Providers {
         return byName.values();
     }
 
+    /** True when answers may come from the embedded simulator (gateway.simulator.mode on, or the offline demo). */
+    public boolean anySimulated() {
+        return byName.values().stream().anyMatch(Provider::simulated);
+    }
+
     /** The adapter class for an API name ({@code provider.<name>.api}). */
     public static ProviderAdapter adapterFor(String api) {
         return switch (api) {

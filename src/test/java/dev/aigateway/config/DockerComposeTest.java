@@ -272,6 +272,30 @@ class DockerComposeTest {
     }
 
     /** provider.openai.base-url -> PROVIDER_OPENAI_BASE_URL, as the gateway reads overrides. */
+    @Test
+    void theContainerListensBeyondLoopbackRunsAsNonRootAndHoldsNoKeys() throws IOException {
+        // outside a container the API and metrics bind 127.0.0.1 (auth off): inside one, loopback is unreachable
+        assertEquals("127.0.0.1", settings.getProperty("camel.management.host").trim());
+        for (String name : List.of("GATEWAY_HTTP_HOST", "CAMEL_MANAGEMENT_HOST")) {
+            assertEquals("0.0.0.0", String.valueOf(environment().get(name)).trim(), "services.gateway.environment." + name);
+        }
+        String dockerfile = Files.readString(DOCKERFILE);
+        assertTrue(Pattern.compile("(?m)^ENV .*GATEWAY_HTTP_HOST=0\\.0\\.0\\.0").matcher(dockerfile).find(),
+                "the Dockerfile sets GATEWAY_HTTP_HOST=0.0.0.0");
+        assertTrue(Pattern.compile("(?m)^ENV .*CAMEL_MANAGEMENT_HOST=0\\.0\\.0\\.0").matcher(dockerfile).find(),
+                "the Dockerfile sets CAMEL_MANAGEMENT_HOST=0.0.0.0");
+        Matcher user = Pattern.compile("(?m)^USER\\s+(\\S+)").matcher(dockerfile);
+        String last = null;
+        while (user.find()) {
+            last = user.group(1);
+        }
+        assertNotNull(last, "the Dockerfile's runtime stage sets a USER");
+        assertFalse(last.equals("root") || last.startsWith("0:") || last.equals("0"), "the image runs as " + last);
+        List<String> ignored = Files.readAllLines(Path.of(".dockerignore")).stream().map(String::trim).toList();
+        assertTrue(ignored.contains("config/gateway-keys.json"), ".dockerignore keeps the gateway keys out: " + ignored);
+        assertTrue(ignored.contains("data/"), ".dockerignore keeps the embedded broker's data out: " + ignored);
+    }
+
     static String envName(String key) {
         return key.toUpperCase(Locale.ROOT).replace('.', '_').replace('-', '_');
     }
