@@ -107,7 +107,9 @@ public class ProviderHealth {
         this.instance = instance == null || instance.isBlank() ? hostName() : instance;
         for (Provider p : providers.all()) {
             fingerprints.put(p.name(), fingerprint(p));
-            notYetProbed.add(p.name());
+            if (!p.isDisabled()) {
+                notYetProbed.add(p.name()); // a disabled provider is never probed: readiness must not wait for it
+            }
         }
     }
 

@@ -83,6 +83,12 @@ class SimulatorModeTest {
             assertTrue(provider(status, "anthropic").path("health").isNull(), "no probe result for a disabled provider");
             assertEquals("enabled", provider(status, "openai").path("status").asText());
             assertEquals("disabled: no key", provider(status, "gemini").path("status").asText());
+
+            // readiness waits for the first probe of every provider it probes, not for the disabled ones
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10))
+                    .until(() -> gw.management("/observe/health").statusCode() == 200);
+            HttpResponse<String> ready = gw.management("/observe/health");
+            assertTrue(ready.body().contains("UP"), ready.body());
         }
     }
 
