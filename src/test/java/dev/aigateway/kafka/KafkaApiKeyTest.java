@@ -86,16 +86,16 @@ class KafkaApiKeyTest {
     void anUnauthenticatedRecordCallsNoProviderAndCreatesNothing() {
         Set<String> topicsBefore = kafka.topics();
         long callsBefore = gw.sim("openai").calls();
-        RecordMetadata sent = kafka.send("ai.requests", "stranger", "{\"prompt\":\"free ride\",\"request_id\":\"kk-stranger\"}",
+        RecordMetadata sent = kafka.send("ai.requests", "stranger", "{\"prompt\":\"free ride\",\"request_id\":\"ks-stranger\"}",
                 "reply-to", "ai.responses.stranger-made-this");
         JsonNode refused = reply(kafka.readUntil("ai.responses", Duration.ofSeconds(30),
-                all -> !withIdPrefix(all, "kk-stranger").isEmpty()), "kk-stranger");
+                all -> !withIdPrefix(all, "ks-stranger").isEmpty()), "ks-stranger");
         assertEquals("missing_api_key", refused.at("/error/code").asText(), "refused first, on the default reply topic");
         kafka.awaitCommitted(sent);
         assertEquals(topicsBefore, kafka.topics(), "no topic created for a record without a key");
         assertEquals(callsBefore, gw.sim("openai").calls(), "no provider called");
         ConsumerRecord<byte[], byte[]> dead = kafka.readAll("ai.requests.dlq").stream()
-                .filter(r -> new String(r.value(), StandardCharsets.UTF_8).contains("kk-stranger")).findFirst().orElseThrow();
+                .filter(r -> new String(r.value(), StandardCharsets.UTF_8).contains("ks-stranger")).findFirst().orElseThrow();
         assertEquals("missing_api_key", KafkaTestSupport.header(dead, "dlq-code"));
     }
 
