@@ -34,6 +34,7 @@ final class KnownTopics implements Predicate<String>, AutoCloseable {
     private Admin admin; // only touched by the one thread running a refresh, and close()
     private volatile boolean closed;
     private volatile boolean listFailed;
+    private final java.util.concurrent.atomic.AtomicInteger reads = new java.util.concurrent.atomic.AtomicInteger();
 
     KnownTopics(String brokers) {
         this.brokers = brokers;
@@ -92,6 +93,7 @@ final class KnownTopics implements Predicate<String>, AutoCloseable {
                             AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 10_000));
                 }
             }
+            reads.incrementAndGet();
             Set<String> read = Set.copyOf(admin.listTopics().names().get(10, TimeUnit.SECONDS));
             listFailed = false;
             return read;
@@ -100,6 +102,11 @@ final class KnownTopics implements Predicate<String>, AutoCloseable {
             LOG.warn("Could not list Kafka topics to check a reply-to header: {}", e.getMessage());
             return names;
         }
+    }
+
+    /** How often the topic names were read from the cluster (for tests). */
+    int reads() {
+        return reads.get();
     }
 
     @Override
