@@ -11,6 +11,8 @@ import org.apache.camel.Exchange;
 import org.apache.camel.ExchangePropertyKey;
 import org.apache.camel.Message;
 import org.apache.camel.component.kafka.KafkaConstants;
+import org.apache.kafka.common.errors.RecordTooLargeException;
+import org.apache.kafka.common.errors.SerializationException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -20,6 +22,7 @@ import dev.aigateway.api.ChatRequest;
 import dev.aigateway.api.ChatResult;
 import dev.aigateway.api.GatewayException;
 import dev.aigateway.api.HttpIngress;
+import dev.aigateway.api.Identifiers;
 import dev.aigateway.api.Json;
 import dev.aigateway.api.ProviderRejection;
 import dev.aigateway.api.RequestParser;
@@ -66,25 +69,23 @@ public class KafkaIngress {
         this.maxRecordBytes = maxRecordBytes;
     }
 
-    /** Validates one request record; the exchange then carries the request like an HTTP one does. */
+    /**
+     * Validates one request record (after it was authenticated); the exchange then carries the request
+     * like an HTTP one does. The identifiers the gateway echoes (request_id, session_id, the chain and
+     * reply-to headers) are checked first, before anything is sized, parsed or looked up.
+     */
     public void readRequest(Exchange exchange) {
         Message m = exchange.getMessage();
-        byte[] raw = m.getBody(byte[].class);
-        exchange.setProperty(ORIGINAL, raw);
-        exchange.setProperty(SOURCE, new Source(m.getHeader(KafkaConstants.KEY), m.getHeader(KafkaConstants.TOPIC,
-                String.class), m.getHeader(KafkaConstants.PARTITION), m.getHeader(KafkaConstants.OFFSET)));
-        exchange.setProperty(AttemptLog.PROPERTY, new AttemptLog());
-        exchange.setProperty(REPLY_TOPIC, replyTopic);
-        // a request_id we can read is answered even when the record is refused
-        JsonNode loose = readLoosely(raw);
-        JsonNode root = loose;
-        String requestId = loose != null && loose.path("request_id").isTextual() ? loose.get("request_id").asText()
-                : stableId(m);
-        exchange.setProperty(REQUEST_ID, requestId);
-        if (loose != null && loose.path("session_id").isTextual()) {
-            exchange.setProperty(SESSION_ID, loose.get("session_id").asText());
+        JsonNode loose = identify(exchange);
+        byte[] raw = exchange.getProperty(ORIGINAL, byte[].class);
+        if (loose != null && loose.path("request_id").isTextual()) {
+            Identifiers.check("request_id", loose.get("request_id").asText());
         }
-        String replyTo = header(m, "reply-to");
+        if (loose != null && loose.path("session_id").isTextual()) {
+            Identifiers.check("session_id", loose.get("session_id").asText());
+        }
+        String chain = Identifiers.check("x-gateway-chain", header(m, "x-gateway-chain"));
+        String replyTo = Identifiers.check("reply-to", header(m, "reply-to"));
         if (replyTo != null) {
             if (!replyTopicPattern.matcher(replyTo).matches()) {
                 throw new GatewayException(400, "invalid_request_error", "reply_to_not_allowed", "reply-to",
@@ -93,8 +94,8 @@ public class KafkaIngress {
             }
             if (!topicExists.test(replyTo)) {
                 throw new GatewayException(400, "invalid_request_error", "reply_to_unknown_topic", "reply-to",
-                        "reply-to topic '" + replyTo + "' does not exist and the gateway may not create it; replied on "
-                                + replyTopic);
+                        "reply-to topic '" + replyTo + "' does not exist (the gateway creates only the topics of "
+                                + "gateway.kafka.reply-topics, at start-up); replied on " + replyTopic);
             }
             exchange.setProperty(REPLY_TOPIC, replyTo);
         }
@@ -102,13 +103,56 @@ public class KafkaIngress {
             throw new GatewayException(413, "invalid_request_error", "request_too_large", null, "Record value is "
                     + raw.length + " bytes; the limit is " + maxRecordBytes + " (gateway.kafka.max-record-bytes)");
         }
-        if (root == null) {
-            root = RequestParser.readJson(raw); // throws the precise 400 (empty, invalid JSON)
-        }
-        ChatRequest parsed = parser.parse(root, header(m, "x-gateway-chain"), chain -> chains.endpoint(chain) != null);
-        ChatRequest request = new ChatRequest(parsed.body(), parsed.chain(), requestId, parsed.sessionId());
+        JsonNode root = loose != null ? loose : RequestParser.readJson(raw); // throws the precise 400 (empty, invalid JSON)
+        ChatRequest parsed = parser.parse(root, chain, c -> chains.endpoint(c) != null);
+        ChatRequest request = new ChatRequest(parsed.body(), parsed.chain(),
+                exchange.getProperty(REQUEST_ID, String.class), parsed.sessionId());
         exchange.setProperty(ProviderCall.REQUEST, request);
         chains.select(exchange, request.chain());
+    }
+
+    /**
+     * What the error path needs whatever step failed: the record's bytes and origin, and the request_id and
+     * session_id a failure reply may echo, only when they are valid identifiers (an invalid request_id means
+     * no failure reply). Done once per exchange, from the record as consumed; returns the value as JSON
+     * when it is a JSON object (read on the first call only).
+     */
+    JsonNode identify(Exchange exchange) {
+        if (exchange.getProperty(SOURCE) != null) {
+            return null;
+        }
+        Message m = exchange.getMessage();
+        byte[] raw = m.getBody(byte[].class);
+        exchange.setProperty(ORIGINAL, raw);
+        exchange.setProperty(SOURCE, new Source(m.getHeader(KafkaConstants.KEY), m.getHeader(KafkaConstants.TOPIC,
+                String.class), m.getHeader(KafkaConstants.PARTITION), m.getHeader(KafkaConstants.OFFSET)));
+        if (exchange.getProperty(AttemptLog.PROPERTY) == null) {
+            exchange.setProperty(AttemptLog.PROPERTY, new AttemptLog());
+        }
+        exchange.setProperty(REPLY_TOPIC, replyTopic);
+        JsonNode loose = readLoosely(raw);
+        JsonNode id = loose == null ? null : loose.get("request_id");
+        if (id == null || !id.isTextual()) {
+            exchange.setProperty(REQUEST_ID, stableId(m)); // none given: derived, stable across redeliveries
+        } else if (Identifiers.valid(id.asText())) {
+            exchange.setProperty(REQUEST_ID, id.asText());
+        } // else: never echoed, so no failure reply
+        JsonNode session = loose == null ? null : loose.get("session_id");
+        if (session != null && session.isTextual() && Identifiers.valid(session.asText())) {
+            exchange.setProperty(SESSION_ID, session.asText());
+        }
+        return loose;
+    }
+
+    /**
+     * A record re-delivered more than gateway.kafka.max-redeliveries times: not processed again, only
+     * dead-lettered ({@code redelivery_limit}); no failure reply, since a reply is what kept failing.
+     */
+    public void giveUp(Exchange exchange) {
+        identify(exchange);
+        exchange.setProperty(ExchangePropertyKey.EXCEPTION_CAUGHT, new GatewayException(500, "server_error",
+                "redelivery_limit", null, exchange.getProperty(KafkaBatch.GIVE_UP_REASON, "redelivery limit", String.class)));
+        deadLetter(exchange);
     }
 
     /** The chain's result as the reply record: same key, header correlation-id = request_id. */
@@ -159,7 +203,8 @@ public class KafkaIngress {
 
     /** A record the gateway cannot serve: the dead letter keeps its bytes and says why and where it came from. */
     public void deadLetter(Exchange exchange) {
-        Throwable why = exchange.getProperty(ExchangePropertyKey.EXCEPTION_CAUGHT, Throwable.class);
+        identify(exchange); // when the record was refused before it was read (authentication)
+        Throwable why = recordFault(exchange.getProperty(ExchangePropertyKey.EXCEPTION_CAUGHT, Throwable.class));
         Message m = exchange.getMessage();
         Source source = exchange.getProperty(SOURCE, Source.class);
         Object topic = source == null ? null : source.topic();
@@ -181,6 +226,24 @@ public class KafkaIngress {
         }
         m.setBody(original != null ? original : new byte[0]);
         exchange.setProperty("gatewayDeadLetterReason", why);
+    }
+
+    /**
+     * A reply the broker refused as too large, or that could not be serialised, is the record's fault:
+     * it would fail the same way on every redelivery. It becomes a GatewayException with its own code.
+     */
+    static Throwable recordFault(Throwable why) {
+        for (Throwable t = why; t != null; t = t.getCause()) {
+            if (t instanceof RecordTooLargeException) {
+                return new GatewayException(500, "server_error", "reply_too_large", null,
+                        "The broker refused the reply as too large: " + t.getMessage());
+            }
+            if (t instanceof SerializationException) {
+                return new GatewayException(500, "server_error", "reply_not_serializable", null,
+                        "The reply could not be serialised: " + t.getMessage());
+            }
+        }
+        return why;
     }
 
     /** True when a failure reply can be addressed: the record's request_id was read (or derived). */

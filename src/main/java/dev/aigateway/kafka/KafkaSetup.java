@@ -71,6 +71,30 @@ public final class KafkaSetup {
         createTopics(brokers, embedded, partitions, required.apply("gateway.kafka.request-topic"),
                 required.apply("gateway.kafka.reply-topic"), required.apply("gateway.kafka.dlq-topic"));
         createTopics(brokers, embedded, 1, required.apply("gateway.kafka.health-topic"));
+        // requests never create a topic: the reply topics a reply-to may name are created here
+        List<String> replyTopics = replyTopics(property.apply("gateway.kafka.reply-topics"),
+                required.apply("gateway.kafka.reply-topic-pattern"));
+        if (!replyTopics.isEmpty()) {
+            createTopics(brokers, embedded, partitions, replyTopics.toArray(String[]::new));
+        }
+    }
+
+    /** gateway.kafka.reply-topics, comma-separated; each must be a reply-to the gateway would accept. */
+    static List<String> replyTopics(String setting, String pattern) {
+        List<String> topics = new ArrayList<>();
+        for (String t : setting == null ? new String[0] : setting.split(",")) {
+            String name = t.trim();
+            if (name.isEmpty()) {
+                continue;
+            }
+            if (!dev.aigateway.api.Identifiers.valid(name) || !name.matches(pattern)) {
+                throw new IllegalArgumentException("gateway.kafka.reply-topics: '" + name + "' is not a topic a reply-to "
+                        + "may name (1-128 characters of A-Z a-z 0-9 . _ - matching gateway.kafka.reply-topic-pattern "
+                        + pattern + ")");
+            }
+            topics.add(name);
+        }
+        return topics;
     }
 
     private static void bindBeans(CamelContext context, Function<String, String> required, RequestParser parser,
@@ -86,9 +110,9 @@ public final class KafkaSetup {
         ExecutorService workers = VirtualThreads.available() ? VirtualThreads.newPerTaskExecutor()
                 : Executors.newFixedThreadPool(Math.min(maxInFlight, 2048));
         context.getRegistry().bind("kafkaBatch", new KafkaBatch(context.createProducerTemplate(), workers,
-                "direct:kafka-request", metrics.kafkaInFlight()));
-        KnownTopics topics = new KnownTopics(context.resolvePropertyPlaceholders("{{kafka.brokers}}"),
-                Integer.parseInt(required.apply("gateway.kafka.partitions")));
+                "direct:kafka-request", "direct:kafka-give-up",
+                Integer.parseInt(required.apply("gateway.kafka.max-redeliveries")), metrics));
+        KnownTopics topics = new KnownTopics(context.resolvePropertyPlaceholders("{{kafka.brokers}}"));
         context.getRegistry().bind("kafkaIngress", new KafkaIngress(parser, chains, metrics,
                 required.apply("gateway.kafka.reply-topic"), required.apply("gateway.kafka.reply-topic-pattern"),
                 Long.parseLong(required.apply("gateway.kafka.max-record-bytes")), topics));

@@ -6,14 +6,18 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.header.Header;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -60,15 +64,39 @@ class KafkaApiKeyTest {
         assertEquals(1, gw.sim("openai").calls(), "only the keyed record reached a provider");
 
         // the key allows 1 request per minute: the next one is refused with a retry hint, not dropped
-        kafka.send("ai.requests", "k4", "{\"prompt\":\"again\",\"request_id\":\"kk-rate\"}", "api-key", secret);
+        RecordMetadata last = kafka.send("ai.requests", "k4", "{\"prompt\":\"again\",\"request_id\":\"kk-rate\"}",
+                "api-key", secret);
         JsonNode rate = reply(kafka.readUntil("ai.responses", Duration.ofSeconds(30),
                 all -> !withIdPrefix(all, "kk-rate").isEmpty()), "kk-rate");
         assertEquals("rate_limit_exceeded", rate.at("/error/code").asText());
         assertTrue(rate.at("/error/retry_after_s").asLong() >= 1);
-        for (ConsumerRecord<byte[], byte[]> r : kafka.readUntil("ai.requests.dlq", Duration.ofSeconds(5), all -> false)) {
-            assertFalse(new String(r.value()).contains(secret) || r.headers().toString().contains(secret),
-                    "the dead-letter copy carries no key");
+        kafka.awaitCommitted(last);
+        List<ConsumerRecord<byte[], byte[]>> dead = kafka.readAll("ai.requests.dlq");
+        assertTrue(dead.size() >= 2, "the refused records (kk-none, kk-bad, kk-rate) are dead letters: " + dead.size());
+        for (ConsumerRecord<byte[], byte[]> r : dead) {
+            assertFalse(new String(r.value(), StandardCharsets.UTF_8).contains(secret), "the dead-letter value carries no key");
+            for (Header h : r.headers()) {
+                assertFalse(new String(h.value(), StandardCharsets.UTF_8).contains(secret),
+                        "the dead-letter header " + h.key() + " carries no key");
+            }
         }
+    }
+
+    @Test
+    void anUnauthenticatedRecordCallsNoProviderAndCreatesNothing() {
+        Set<String> topicsBefore = kafka.topics();
+        long callsBefore = gw.sim("openai").calls();
+        RecordMetadata sent = kafka.send("ai.requests", "stranger", "{\"prompt\":\"free ride\",\"request_id\":\"ks-stranger\"}",
+                "reply-to", "ai.responses.stranger-made-this");
+        JsonNode refused = reply(kafka.readUntil("ai.responses", Duration.ofSeconds(30),
+                all -> !withIdPrefix(all, "ks-stranger").isEmpty()), "ks-stranger");
+        assertEquals("missing_api_key", refused.at("/error/code").asText(), "refused first, on the default reply topic");
+        kafka.awaitCommitted(sent);
+        assertEquals(topicsBefore, kafka.topics(), "no topic created for a record without a key");
+        assertEquals(callsBefore, gw.sim("openai").calls(), "no provider called");
+        ConsumerRecord<byte[], byte[]> dead = kafka.readAll("ai.requests.dlq").stream()
+                .filter(r -> new String(r.value(), StandardCharsets.UTF_8).contains("ks-stranger")).findFirst().orElseThrow();
+        assertEquals("missing_api_key", KafkaTestSupport.header(dead, "dlq-code"));
     }
 
     private static JsonNode reply(List<ConsumerRecord<byte[], byte[]>> all, String id) {

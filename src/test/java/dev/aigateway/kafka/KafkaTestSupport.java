@@ -9,16 +9,23 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 
@@ -80,17 +87,115 @@ final class KafkaTestSupport implements AutoCloseable {
         return Map.of("gateway.kafka.enabled", "true", "kafka.brokers", brokers(), "gateway.kafka.batch-interval-ms", "20");
     }
 
-    void send(String topic, String key, String value, String... headers) {
-        ProducerRecord<byte[], byte[]> r = new ProducerRecord<>(topic, key == null ? null : key.getBytes(StandardCharsets.UTF_8),
+    /** Sends one record (headers: name, value, name, value…) and waits for the broker; returns where it is. */
+    RecordMetadata send(String topic, String key, String value, String... headers) {
+        return sendTo(topic, null, key, value, headers);
+    }
+
+    /** As {@link #send}, to a given partition (null: the key decides). */
+    RecordMetadata sendTo(String topic, Integer partition, String key, String value, String... headers) {
+        ProducerRecord<byte[], byte[]> r = new ProducerRecord<>(topic, partition, key == null ? null : key.getBytes(StandardCharsets.UTF_8),
                 value.getBytes(StandardCharsets.UTF_8));
         for (int i = 0; i + 1 < headers.length; i += 2) {
             r.headers().add(headers[i], headers[i + 1].getBytes(StandardCharsets.UTF_8));
         }
         try {
-            producer.send(r).get();
+            return producer.send(r).get();
         } catch (Exception e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /** The topics of the cluster now. */
+    Set<String> topics() {
+        try (Admin admin = admin()) {
+            return admin.listTopics().names().get(30, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Creates a topic (one replica) with the given topic configs. */
+    void createTopic(String name, int partitions, Map<String, String> configs) {
+        try (Admin admin = admin()) {
+            admin.createTopics(List.of(new NewTopic(name, partitions, (short) 1).configs(configs))).all().get(30, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * Waits until the gateway's consumer group ({@code ai-failover-gateway}) has committed past every
+     * given record: each was answered (or dead-lettered) and its reply acknowledged, so whatever the
+     * gateway writes for it is on the broker now. The count behind a negative check, instead of a timed read.
+     */
+    void awaitCommitted(RecordMetadata... records) {
+        awaitCommitted("ai-failover-gateway", records);
+    }
+
+    void awaitCommitted(String groupId, RecordMetadata... records) {
+        try (Admin admin = admin()) {
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(100)).until(() -> {
+                Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(groupId)
+                        .partitionsToOffsetAndMetadata().get();
+                for (RecordMetadata r : records) {
+                    OffsetAndMetadata at = committed.get(new TopicPartition(r.topic(), r.partition()));
+                    if (at == null || at.offset() <= r.offset()) {
+                        return false;
+                    }
+                }
+                return true;
+            });
+        }
+    }
+
+    /** Waits until the gateway's group has committed every record of {@code topic} (up to its end now). */
+    void awaitAllCommitted(String topic) {
+        try (Admin admin = admin(); KafkaConsumer<byte[], byte[]> c = consumer()) {
+            Map<TopicPartition, Long> end = c.endOffsets(partitions(c, topic));
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(100)).until(() -> {
+                Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets("ai-failover-gateway")
+                        .partitionsToOffsetAndMetadata().get();
+                return end.entrySet().stream().allMatch(e -> e.getValue() == 0
+                        || committed.get(e.getKey()) != null && committed.get(e.getKey()).offset() >= e.getValue());
+            });
+        }
+    }
+
+    /** Everything in {@code topic} now: from the beginning up to its end offsets as of this call. */
+    List<ConsumerRecord<byte[], byte[]>> readAll(String topic) {
+        List<ConsumerRecord<byte[], byte[]>> all = new ArrayList<>();
+        try (KafkaConsumer<byte[], byte[]> c = consumer()) {
+            List<TopicPartition> partitions = partitions(c, topic);
+            Map<TopicPartition, Long> end = c.endOffsets(partitions);
+            c.assign(partitions);
+            c.seekToBeginning(partitions);
+            long deadline = System.currentTimeMillis() + 60_000;
+            while (partitions.stream().anyMatch(p -> c.position(p) < end.get(p))) {
+                if (System.currentTimeMillis() > deadline) {
+                    throw new AssertionError("could not read " + topic + " to its end " + end);
+                }
+                c.poll(Duration.ofMillis(200)).forEach(all::add);
+            }
+        }
+        return all;
+    }
+
+    private static List<TopicPartition> partitions(KafkaConsumer<byte[], byte[]> c, String topic) {
+        var info = c.partitionsFor(topic);
+        if (info == null || info.isEmpty()) {
+            throw new AssertionError("no topic " + topic);
+        }
+        return info.stream().map(p -> new TopicPartition(topic, p.partition())).toList();
+    }
+
+    private KafkaConsumer<byte[], byte[]> consumer() {
+        return new KafkaConsumer<>(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, brokers(),
+                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false"), new ByteArrayDeserializer(), new ByteArrayDeserializer());
+    }
+
+    private Admin admin() {
+        return Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, brokers()));
     }
 
     /** Sends raw values (any bytes) without waiting for each; flushed at the end. */
@@ -103,10 +208,11 @@ final class KafkaTestSupport implements AutoCloseable {
     List<ConsumerRecord<byte[], byte[]>> readUntil(String topic, Duration timeout,
             Predicate<List<ConsumerRecord<byte[], byte[]>>> done) {
         List<ConsumerRecord<byte[], byte[]>> all = new ArrayList<>();
-        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, brokers(),
-                ConsumerConfig.GROUP_ID_CONFIG, "test-" + UUID.randomUUID(), ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"),
-                new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-            c.subscribe(List.of(topic));
+        // partitions assigned, not a group subscription: reading starts at once, no group has to form first
+        try (KafkaConsumer<byte[], byte[]> c = consumer()) {
+            List<TopicPartition> partitions = partitions(c, topic);
+            c.assign(partitions);
+            c.seekToBeginning(partitions);
             long deadline = System.currentTimeMillis() + timeout.toMillis();
             while (!done.test(all) && System.currentTimeMillis() < deadline) {
                 c.poll(Duration.ofMillis(200)).forEach(all::add);
