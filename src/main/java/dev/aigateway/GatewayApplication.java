@@ -6,6 +6,7 @@ import org.apache.camel.main.Main;
 import org.slf4j.LoggerFactory;
 
 import dev.aigateway.config.GatewayBeans;
+import dev.aigateway.config.SettingException;
 
 /**
  * Starts the gateway: Camel Main with config/application.properties and the YAML routes in routes/,
@@ -20,7 +21,13 @@ public final class GatewayApplication {
             newMain(Map.of()).run(args);
         } catch (Exception e) {
             // threads started before the failure (Vert.x, the broker) would keep a half-started JVM alive
-            LoggerFactory.getLogger(GatewayApplication.class).error("The gateway could not start: {}", e.getMessage(), e);
+            SettingException setting = SettingException.in(e);
+            if (setting != null) {
+                // an operator's mistake, fully described by its message: one line, no stack trace
+                LoggerFactory.getLogger(GatewayApplication.class).error("The gateway could not start: {}", setting.getMessage());
+            } else {
+                LoggerFactory.getLogger(GatewayApplication.class).error("The gateway could not start: {}", e.getMessage(), e);
+            }
             System.exit(1);
         }
     }
