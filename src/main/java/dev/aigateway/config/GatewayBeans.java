@@ -55,6 +55,7 @@ public class GatewayBeans implements CamelConfiguration {
         // platform-http finds this Vert.x instance in the registry and runs each request's route on its workers
         int maxInFlight = settings.integer("gateway.http.max-in-flight", 1, Integer.MAX_VALUE);
         settings.integer("gateway.http.port", 0, 65535); // Camel reads it later (camel.server.port) with a stack trace
+        settings.integer("camel.management.port", 0, 65535); // Camel would bind "abc" as port 0, silently
         Vertx vertx = HttpWorkers.create(maxInFlight);
         context.getRegistry().bind("vertx", vertx);
         context.addService(new ServiceSupport() {
