@@ -98,9 +98,43 @@ class SettingsStartupTest {
                 + "openai, anthropic, deepseek, holysheep, gemini"), output);
     }
 
+    @Test
+    void fewerProvidersThanShippedStillStart(@TempDir Path dir) throws Exception {
+        // providers.yaml has a route for each shipped provider: one left out of gateway.providers must not stop start-up
+        int port = AvailablePortFinder.getNextAvailable();
+        Path log = dir.resolve("gateway.log");
+        Process gateway = command(Map.of("GATEWAY_PROVIDERS", "openai,anthropic,deepseek", "GATEWAY_SIMULATOR_MODE", "on",
+                "GATEWAY_HTTP_PORT", String.valueOf(port)), log).start();
+        try {
+            java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+            java.net.http.HttpRequest request = java.net.http.HttpRequest.newBuilder(
+                    java.net.URI.create("http://127.0.0.1:" + port + "/v1/chat/completions"))
+                    .header("Content-Type", "application/json")
+                    .POST(java.net.http.HttpRequest.BodyPublishers.ofString(TestGateway.request("three"))).build();
+            HttpResponse<String> r = TestGateway.awaitServing(http, request, gateway, () -> read(log));
+            assertEquals(200, r.statusCode(), r.body());
+            assertEquals("openai", r.headers().firstValue("x-gateway-provider").orElse(null));
+        } finally {
+            gateway.destroy();
+            gateway.waitFor();
+        }
+        assertFalse(read(log).contains(" ERROR "), read(log));
+    }
+
     /** The gateway in its own JVM from the repo root, as a user starts it; returns its output once it exited. */
     private static String startAndExpectExit(Map<String, String> env, Path dir) throws Exception {
         Path log = dir.resolve("gateway.log");
+        Process gateway = command(env, log).start();
+        try {
+            assertTrue(gateway.waitFor(60, TimeUnit.SECONDS), "the gateway must stop by itself: " + Files.readString(log));
+            assertEquals(1, gateway.exitValue(), Files.readString(log));
+        } finally {
+            gateway.destroyForcibly();
+        }
+        return Files.readString(log);
+    }
+
+    private static ProcessBuilder command(Map<String, String> env, Path log) {
         ProcessBuilder pb = new ProcessBuilder(ProcessHandle.current().info().command().orElse("java"),
                 "-cp", System.getProperty("java.class.path"), GatewayApplication.class.getName())
                 .directory(new File(".")).redirectErrorStream(true).redirectOutput(log.toFile());
@@ -110,14 +144,15 @@ class SettingsStartupTest {
         pb.environment().put("CAMEL_MAIN_ROUTES_RELOAD_ENABLED", "false");
         pb.environment().put("GATEWAY_KAFKA_ENABLED", "false"); // no embedded broker in the repo dir
         pb.environment().putAll(env);
-        Process gateway = pb.start();
+        return pb;
+    }
+
+    private static String read(Path log) {
         try {
-            assertTrue(gateway.waitFor(60, TimeUnit.SECONDS), "the gateway must stop by itself: " + Files.readString(log));
-            assertEquals(1, gateway.exitValue(), Files.readString(log));
-        } finally {
-            gateway.destroyForcibly();
+            return Files.readString(log);
+        } catch (java.io.IOException e) {
+            return e.toString();
         }
-        return Files.readString(log);
     }
 
     private static String theOnlyErrorLine(String output) {
