@@ -133,8 +133,8 @@ public final class LiveChains extends ModelLifecycleStrategySupport implements S
 
     /**
      * Every provider the chain names ({@code circuitBreaker: <name>}, {@code to: direct:provider-<name>}) must be
-     * configured: an unknown one would fail each request that reaches it, and a breaker Camel creates for
-     * an unknown name would hide the typo.
+     * configured. Camel alone lets a misspelled {@code direct:provider-<name>} through (each request reaching
+     * it would fail), and refuses a misspelled breaker without saying it is a provider name.
      */
     void checkProviders(RouteTemplateDefinition template) {
         if (template.getRoute() == null) {
@@ -150,6 +150,9 @@ public final class LiveChains extends ModelLifecycleStrategySupport implements S
     }
 
     private static List<String> providersNamed(List<ProcessorDefinition<?>> steps, List<String> names) {
+        if (steps == null) {
+            return names;
+        }
         for (ProcessorDefinition<?> step : steps) {
             if (step instanceof CircuitBreakerDefinition breaker) {
                 if (breaker.getResilience4jConfiguration() != null
