@@ -10,7 +10,6 @@ import java.util.concurrent.atomic.AtomicLong;
 
 import org.apache.camel.CamelContext;
 import org.apache.camel.StartupListener;
-import org.apache.camel.model.ChoiceDefinition;
 import org.apache.camel.model.CircuitBreakerDefinition;
 import org.apache.camel.model.Model;
 import org.apache.camel.model.ModelLifecycleStrategySupport;
@@ -168,14 +167,7 @@ public final class LiveChains extends ModelLifecycleStrategySupport implements S
                 int query = name.indexOf('?');
                 names.add(query < 0 ? name : name.substring(0, query));
             }
-            if (step instanceof ChoiceDefinition choice) {
-                choice.getWhenClauses().forEach(when -> providersNamed(when.getOutputs(), names));
-                if (choice.getOtherwise() != null) {
-                    providersNamed(choice.getOtherwise().getOutputs(), names);
-                }
-            } else {
-                providersNamed(step.getOutputs(), names);
-            }
+            providersNamed(step.getOutputs(), names); // a choice's outputs are its when/otherwise clauses
         }
         return names;
     }
