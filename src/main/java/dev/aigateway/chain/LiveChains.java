@@ -1,5 +1,7 @@
 package dev.aigateway.chain;
 
+import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -8,11 +10,16 @@ import java.util.concurrent.atomic.AtomicLong;
 
 import org.apache.camel.CamelContext;
 import org.apache.camel.StartupListener;
+import org.apache.camel.model.CircuitBreakerDefinition;
 import org.apache.camel.model.Model;
 import org.apache.camel.model.ModelLifecycleStrategySupport;
+import org.apache.camel.model.ProcessorDefinition;
 import org.apache.camel.model.RouteTemplateDefinition;
+import org.apache.camel.model.SendDefinition;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+
+import dev.aigateway.config.SettingException;
 
 /**
  * Chains reload without waiting for the requests they are serving. Camel's own reload stops the old
@@ -20,7 +27,8 @@ import org.slf4j.LoggerFactory;
  * call in flight. Instead each {@code routes/chain-<name>.yaml} is a route template: every load of it
  * starts a new route version ({@code direct:chain-<name>-<version>}), new requests go to the newest
  * version at once, and the previous version is stopped in the background once its in-flight requests
- * have finished.
+ * have finished. A chain naming a provider that is not configured is refused: at start-up the gateway
+ * does not start, on a reload the previous version keeps serving.
  */
 public final class LiveChains extends ModelLifecycleStrategySupport implements StartupListener {
     private static final Logger LOG = LoggerFactory.getLogger(LiveChains.class);
@@ -29,18 +37,22 @@ public final class LiveChains extends ModelLifecycleStrategySupport implements S
     public static final String CHAIN = "gatewayChain";
     public static final String CHAIN_ENDPOINT = "gatewayChainEndpoint";
     private static final long RETIRE_GRACE_MS = 1_000;
+    private static final String PROVIDER_ENDPOINT = "direct:provider-";
 
     private final CamelContext context;
     private final Model model;
     private final Map<String, String> liveRoute = new ConcurrentHashMap<>();
     private final Map<String, RouteTemplateDefinition> pending = new ConcurrentHashMap<>();
     private final AtomicLong versions = new AtomicLong();
+    private final List<String> providers;
     private final ExecutorService activator;
     private final ExecutorService retirer;
     private volatile boolean started;
 
-    public LiveChains(CamelContext context) throws Exception {
+    /** @param providers the configured provider names (gateway.providers): the only ones a chain may name */
+    public LiveChains(CamelContext context, Collection<String> providers) throws Exception {
         this.context = context;
+        this.providers = List.copyOf(providers);
         this.model = context.getCamelContextExtension().getContextPlugin(Model.class);
         this.activator = context.getExecutorServiceManager().newSingleThreadExecutor(this, "chain-activator");
         this.retirer = context.getExecutorServiceManager().newCachedThreadPool(this, "chain-retirer");
@@ -69,6 +81,8 @@ public final class LiveChains extends ModelLifecycleStrategySupport implements S
         if (started) {
             activator.submit(() -> activate(template));
         } else {
+            // thrown into route loading: the gateway does not start with a chain it could never serve
+            checkProviders(template);
             pending.put(id, template);
         }
     }
@@ -89,6 +103,7 @@ public final class LiveChains extends ModelLifecycleStrategySupport implements S
         String templateId = template.getId();
         String chain = templateId.substring(PREFIX.length());
         try {
+            checkProviders(template);
             awaitAdded(template);
             // the reload appended the edited template: only the newest may stay under this id
             for (RouteTemplateDefinition older : List.copyOf(model.getRouteTemplateDefinitions())) {
@@ -113,6 +128,48 @@ public final class LiveChains extends ModelLifecycleStrategySupport implements S
             LOG.error("Chain {} from {} was REFUSED, the previous version keeps serving ({}): {}", chain,
                     sourceOf(template), liveRoute.getOrDefault(chain, "none"), e.getMessage());
         }
+    }
+
+    /**
+     * Every provider the chain names ({@code circuitBreaker: <name>}, {@code to: direct:provider-<name>}) must be
+     * configured. Camel alone lets a misspelled {@code direct:provider-<name>} through (each request reaching
+     * it would fail), and refuses a misspelled breaker without saying it is a provider name.
+     */
+    void checkProviders(RouteTemplateDefinition template) {
+        if (template.getRoute() == null) {
+            return;
+        }
+        for (String name : providersNamed(template.getRoute().getOutputs(), new ArrayList<>())) {
+            if (!name.contains("{{") && !providers.contains(name)) {
+                throw new SettingException("Chain file " + sourceOf(template) + " names provider '" + name
+                        + "', which is not configured; configured providers (gateway.providers): "
+                        + String.join(", ", providers));
+            }
+        }
+    }
+
+    private static List<String> providersNamed(List<ProcessorDefinition<?>> steps, List<String> names) {
+        if (steps == null) {
+            return names;
+        }
+        for (ProcessorDefinition<?> step : steps) {
+            if (step instanceof CircuitBreakerDefinition breaker) {
+                if (breaker.getResilience4jConfiguration() != null
+                        && breaker.getResilience4jConfiguration().getCircuitBreaker() != null) {
+                    names.add(breaker.getResilience4jConfiguration().getCircuitBreaker().trim());
+                }
+                if (breaker.getOnFallback() != null) {
+                    providersNamed(breaker.getOnFallback().getOutputs(), names);
+                }
+            } else if (step instanceof SendDefinition<?> send && send.getUri() != null
+                    && send.getUri().startsWith(PROVIDER_ENDPOINT)) {
+                String name = send.getUri().substring(PROVIDER_ENDPOINT.length());
+                int query = name.indexOf('?');
+                names.add(query < 0 ? name : name.substring(0, query));
+            }
+            providersNamed(step.getOutputs(), names); // a choice's outputs are its when/otherwise clauses
+        }
+        return names;
     }
 
     /** Stops an old version after its in-flight requests finish (graceful stop; nothing new enters it). */

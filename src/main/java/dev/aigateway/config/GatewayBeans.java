@@ -2,7 +2,6 @@ package dev.aigateway.config;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.function.Function;
 
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
@@ -33,7 +32,6 @@ import dev.aigateway.metrics.GatewayMetrics;
 import dev.aigateway.provider.Credential;
 import dev.aigateway.provider.KeySource;
 import dev.aigateway.provider.OAuth2Token;
-import dev.aigateway.provider.Durations;
 import dev.aigateway.provider.Provider;
 import dev.aigateway.provider.ProviderSettings;
 import dev.aigateway.provider.Providers;
@@ -50,16 +48,14 @@ public class GatewayBeans implements CamelConfiguration {
     @Override
     public void configure(CamelContext context) throws Exception {
         Function<String, String> property = key -> context.getPropertiesComponent().resolveProperty(key).orElse(null);
-        Function<String, String> required = key -> {
-            String v = property.apply(key);
-            if (v == null || v.isBlank()) {
-                throw new IllegalStateException("Missing setting " + key);
-            }
-            return v.trim();
-        };
+        // a value that cannot be read stops start-up with one line naming key, value and accepted forms
+        Settings settings = new Settings(property);
+        Function<String, String> required = settings::required;
 
         // platform-http finds this Vert.x instance in the registry and runs each request's route on its workers
-        int maxInFlight = Integer.parseInt(required.apply("gateway.http.max-in-flight"));
+        int maxInFlight = settings.integer("gateway.http.max-in-flight", 1, Integer.MAX_VALUE);
+        settings.integer("gateway.http.port", 0, 65535); // Camel reads it later (camel.server.port) with a stack trace
+        settings.integer("camel.management.port", 0, 65535); // Camel would bind "abc" as port 0, silently
         Vertx vertx = HttpWorkers.create(maxInFlight);
         context.getRegistry().bind("vertx", vertx);
         context.addService(new ServiceSupport() {
@@ -81,8 +77,8 @@ public class GatewayBeans implements CamelConfiguration {
         }
         GatewayMetrics metrics = new GatewayMetrics(meterRegistry);
         context.getRegistry().bind("gatewayMetrics", metrics);
-        long maxBodyBytes = Long.parseLong(required.apply("gateway.max-body-bytes"));
-        int apiPort = Integer.parseInt(required.apply("gateway.http.port"));
+        long maxBodyBytes = settings.integer("gateway.max-body-bytes", 1, Integer.MAX_VALUE);
+        int apiPort = settings.integer("gateway.http.port", 0, 65535);
         context.getRegistry().bind("httpAdmission", new HttpWorkers.Admission(maxInFlight, metrics));
         context.addStartupListener(new org.apache.camel.StartupListener() {
             @Override
@@ -94,9 +90,9 @@ public class GatewayBeans implements CamelConfiguration {
             }
         });
 
-        Providers providers = buildProviders(context, property, required);
-        Cooldowns cooldowns = new Cooldowns(Durations.parseMillis(required.apply("gateway.rate-limit-cooldown")),
-                Durations.parseMillis(required.apply("gateway.rate-limit-cooldown-max")));
+        Providers providers = buildProviders(context, property, settings);
+        Cooldowns cooldowns = new Cooldowns(settings.duration("gateway.rate-limit-cooldown"),
+                settings.duration("gateway.rate-limit-cooldown-max"));
         Breakers breakers = new Breakers(metrics);
         for (Provider p : providers.all()) {
             CircuitBreaker breaker = breakers.create(p.settings());
@@ -106,26 +102,31 @@ public class GatewayBeans implements CamelConfiguration {
         context.getRegistry().bind("providers", providers);
         context.getRegistry().bind("cooldowns", cooldowns);
         // a record older than health.max-age is ignored; empty = 3 x health.interval (read as the timer reads it)
-        long interval = org.apache.camel.util.TimeUtils.toMilliSeconds(required.apply("health.interval"));
-        String maxAge = blankToNull(property.apply("health.max-age"));
+        long interval = settings.duration("health.interval", 1);
+        String maxAge = settings.optional("health.max-age");
         ProviderHealth health = new ProviderHealth(providers, metrics, cooldowns, property.apply("gateway.instance"),
-                java.time.Duration.ofMillis(maxAge == null ? 3 * interval : Durations.parseMillis(maxAge)));
+                java.time.Duration.ofMillis(maxAge == null ? 3 * interval : settings.duration("health.max-age", 1)));
         context.getRegistry().bind("providerHealth", health);
         // readiness (/observe/health) waits for this instance's first probe round
         context.getRegistry().bind("providerProbesReadiness", new dev.aigateway.health.FirstProbeRound(health));
         context.getRegistry().bind("adminStatus", new dev.aigateway.metrics.AdminStatus(providers, health, metrics, cooldowns));
-        // camel-http wants the probe timeout in ms; the timer takes the interval as written (30s)
+        // camel-http and the timer want plain ms: routes use the -ms twins of the settings, which take every form
         context.getPropertiesComponent().addOverrideProperty("health.timeout-ms",
-                String.valueOf(Durations.parseMillis(required.apply("health.timeout"))));
-        long firstToken = Durations.parseMillis(required.apply("stream.first-token-timeout"));
-        long idle = Durations.parseMillis(required.apply("stream.idle-timeout"));
+                String.valueOf(settings.duration("health.timeout", 1)));
+        context.getPropertiesComponent().addOverrideProperty("health.interval-ms",
+                String.valueOf(settings.duration("health.interval", 1)));
+        long firstToken = settings.duration("stream.first-token-timeout", 1);
+        long idle = settings.duration("stream.idle-timeout", 1);
         for (Provider p : providers.all()) {
             // a streamed call waits for its response headers no longer than for its first token
             context.getPropertiesComponent().addOverrideProperty("provider." + p.name() + ".stream-timeout-ms",
                     String.valueOf(Math.min(p.settings().timeoutMs(), firstToken)));
+            // a plain call waits provider.<name>.timeout (30s), which camel-http takes as ms
+            context.getPropertiesComponent().addOverrideProperty("provider." + p.name() + ".timeout-ms",
+                    String.valueOf(p.settings().timeoutMs()));
         }
-        AnswerStreams streams = new AnswerStreams(firstToken, idle, required.apply("stream.mid-stream-failover"),
-                required.apply("stream.continuation-instruction"), Boolean.parseBoolean(required.apply("stream.internal")),
+        AnswerStreams streams = new AnswerStreams(firstToken, idle, settings.oneOf("stream.mid-stream-failover", "continue", "restart", "fail"),
+                required.apply("stream.continuation-instruction"), settings.bool("stream.internal"),
                 metrics);
         context.getRegistry().bind("answerStreams", streams);
         context.addService(new ServiceSupport() {
@@ -135,17 +136,14 @@ public class GatewayBeans implements CamelConfiguration {
             }
         });
         context.getRegistry().bind("providerCall", new ProviderCall(providers, cooldowns, health, metrics, streams,
-                Durations.parseMillis(required.apply("gateway.quota-cooldown"))));
-        String healthMode = required.apply("health.mode");
-        if (!List.of("skip", "try-last").contains(healthMode)) {
-            throw new IllegalStateException("health.mode must be skip or try-last; got " + healthMode);
-        }
+                settings.duration("gateway.quota-cooldown")));
+        String healthMode = settings.oneOf("health.mode", "skip", "try-last");
         context.getRegistry().bind("attempts", new Attempts(providers, metrics, "try-last".equals(healthMode),
                 context.createProducerTemplate(), cooldowns,
-                Durations.parseMillis(required.apply("gateway.wait-for-cooldown-max"))));
-        LiveChains chains = new LiveChains(context);
+                settings.duration("gateway.wait-for-cooldown-max")));
+        LiveChains chains = new LiveChains(context, providers.all().stream().map(Provider::name).toList());
         context.getRegistry().bind("chains", chains);
-        ApiKeys apiKeys = new ApiKeys(Boolean.parseBoolean(required.apply("gateway.auth.enabled")),
+        ApiKeys apiKeys = new ApiKeys(settings.bool("gateway.auth.enabled"),
                 new KeyFile(java.nio.file.Path.of(required.apply("gateway.auth.keys-file"))), metrics, 500);
         context.getRegistry().bind("apiKeys", apiKeys);
         context.getRegistry().bind("keyAdmin", new KeyAdmin(apiKeys, Credential.of(required.apply("gateway.auth.admin-key-env"),
@@ -157,22 +155,29 @@ public class GatewayBeans implements CamelConfiguration {
             }
         });
         RequestParser parser = new RequestParser(required.apply("gateway.default-chain"),
-                required.apply("gateway.premium-chain"), positiveInt(required, "gateway.max-tokens-limit"),
-                positiveInt(required, "gateway.max-n"), required.apply("gateway.unknown-fields"));
+                required.apply("gateway.premium-chain"), settings.integer("gateway.max-tokens-limit", 1, Integer.MAX_VALUE),
+                settings.integer("gateway.max-n", 1, Integer.MAX_VALUE), settings.oneOf("gateway.unknown-fields", "reject", "drop"));
         context.getRegistry().bind("httpIngress", new HttpIngress(parser, providers, chains, metrics, streams,
-                Long.parseLong(required.apply("gateway.max-body-bytes"))));
+                settings.integer("gateway.max-body-bytes", 1, Integer.MAX_VALUE)));
+        // the -ms names are a contract; like every duration they take 250ms/30s/2m, and reach camel-kafka as ms
+        for (String key : List.of("gateway.kafka.session-timeout-ms", "gateway.kafka.batch-interval-ms")) {
+            context.getPropertiesComponent().addOverrideProperty(key, String.valueOf(settings.duration(key, 1)));
+        }
+        // KafkaSetup parses these as plain numbers: a typo must fail here, named, not as a NumberFormatException
+        for (String key : List.of("gateway.kafka.max-in-flight", "gateway.kafka.consumers", "gateway.kafka.partitions",
+                "gateway.kafka.max-record-bytes", "gateway.kafka.max-redeliveries")) {
+            settings.integer(key, 1, Integer.MAX_VALUE);
+        }
+        settings.integer("gateway.kafka.embedded.port", 0, 65535);
         KafkaSetup.configure(context, required, property, parser, chains, metrics,
-                Boolean.parseBoolean(required.apply("gateway.kafka.enabled")));
+                settings.bool("gateway.kafka.enabled"));
     }
 
     private Providers buildProviders(CamelContext context, Function<String, String> property,
-            Function<String, String> required) throws Exception {
-        String mode = required.apply("gateway.simulator.mode").toLowerCase(Locale.ROOT);
-        if (!List.of("auto", "on", "off").contains(mode)) {
-            throw new IllegalStateException("gateway.simulator.mode must be auto, on or off; got " + mode);
-        }
+            Settings config) throws Exception {
+        String mode = config.oneOf("gateway.simulator.mode", "auto", "on", "off");
         List<ProviderSettings> settings = new ArrayList<>();
-        for (String name : required.apply("gateway.providers").split(",")) {
+        for (String name : config.required("gateway.providers").split(",")) {
             if (!name.isBlank()) {
                 settings.add(ProviderSettings.read(name.trim(), property));
             }
@@ -199,11 +204,11 @@ public class GatewayBeans implements CamelConfiguration {
             String baseUrl = s.baseUrl();
             if (demo) {
                 if (simulator == null) {
-                    simulator = new ProviderSimulator(required.apply("gateway.simulator.host"))
-                            .start(Integer.parseInt(required.apply("gateway.simulator.port")));
+                    simulator = new ProviderSimulator(config.required("gateway.simulator.host"))
+                            .start(config.integer("gateway.simulator.port", 0, 65535));
                 }
-                simulator.provider(s.name(), s.api(), Durations.parseMillis(required.apply("gateway.simulator.latency")),
-                        Durations.parseMillis(required.apply("gateway.simulator.chunk-interval")));
+                simulator.provider(s.name(), s.api(), config.duration("gateway.simulator.latency"),
+                        config.duration("gateway.simulator.chunk-interval"));
                 baseUrl = simulator.baseUrl(s.name());
                 LOG.info("Provider {} ({} API, model {}) is SIMULATED at {}: {}", s.name(), s.api(), s.model(),
                         baseUrl, credential.describe());
@@ -228,23 +233,9 @@ public class GatewayBeans implements CamelConfiguration {
                 }
             });
             LOG.info("Provider simulator: switch faults with PUT http://{}:{}/_sim/<provider> {\"fault\":\"error\"}",
-                    required.apply("gateway.simulator.host"), sim.port());
+                    config.required("gateway.simulator.host"), sim.port());
         }
         return providers;
-    }
-
-    /** A count setting (gateway.max-n, …): a positive integer, else start-up stops naming it. */
-    private static int positiveInt(Function<String, String> required, String key) {
-        String v = required.apply(key).trim();
-        try {
-            int n = Integer.parseInt(v);
-            if (n > 0) {
-                return n;
-            }
-        } catch (NumberFormatException e) {
-            // reported below
-        }
-        throw new IllegalStateException(key + " must be a positive integer; got '" + v + "'");
     }
 
     /** A provider configured with no key source at all (no api-key-env, -file, OAuth2): e.g. a local Ollama. */
@@ -275,15 +266,13 @@ public class GatewayBeans implements CamelConfiguration {
         if (tokenUrl == null) {
             return staticKey;
         }
-        double refreshAt = Double.parseDouble(property.apply("gateway.oauth2.refresh-at"));
-        if (refreshAt <= 0 || refreshAt > 1) {
-            throw new IllegalStateException("gateway.oauth2.refresh-at must be in (0, 1]; got " + refreshAt);
-        }
+        double refreshAt = new Settings(property).number("gateway.oauth2.refresh-at", "a share of the lifetime above 0, at most 1",
+                v -> v > 0 && v <= 1);
         return new OAuth2Token(name, tokenUrl, blankToNull(property.apply(p + "client-id")),
                 Credential.of(blankToNull(property.apply(p + "client-secret-env")),
                         blankToNull(property.apply(p + "client-secret-file"))),
                 blankToNull(property.apply(p + "scope")), refreshAt,
-                Durations.parseMillis(property.apply("gateway.oauth2.timeout")), context.createProducerTemplate(),
+                new Settings(property).duration("gateway.oauth2.timeout", 1), context.createProducerTemplate(),
                 context.getExecutorServiceManager().newCachedThreadPool(context, "oauth2-" + name));
     }
 }

@@ -1,8 +1,9 @@
 package dev.aigateway.provider;
 
-import java.util.Locale;
-import java.util.Objects;
+import java.util.function.DoublePredicate;
 import java.util.function.Function;
+
+import dev.aigateway.config.Settings;
 
 /**
  * Everything configured for one provider ({@code provider.<name>.*}), read once at start-up.
@@ -22,51 +23,30 @@ public record ProviderSettings(String name, String api, String baseUrl, String m
     /** @param property looks a key up (env overrides included) and returns null when it is not set */
     public static ProviderSettings read(String name, Function<String, String> property) {
         String p = "provider." + name + ".";
-        Function<String, String> required = key -> {
-            String v = property.apply(p + key);
-            if (v == null || v.isBlank()) {
-                throw new IllegalStateException("Missing setting " + p + key + " (env "
-                        + (p + key).toUpperCase(Locale.ROOT).replace('.', '_').replace('-', '_') + ")");
-            }
-            return v.trim();
-        };
-        Function<String, String> breakerKey = key -> {
-            String v = property.apply(p + "breaker." + key);
-            return v != null && !v.isBlank() ? v.trim() : required(property, "breaker." + key);
-        };
-        String api = required.apply("api").toLowerCase(Locale.ROOT);
-        return new ProviderSettings(name, api, stripSlash(required.apply("base-url")), required.apply("model"),
-                Integer.parseInt(required.apply("max-tokens")),
-                Double.parseDouble(required.apply("input-price-per-mtok")),
-                Double.parseDouble(required.apply("output-price-per-mtok")),
-                Durations.parseMillis(required.apply("timeout")),
-                optional(property, p + "api-key-env"), optional(property, p + "api-key-file"),
-                optional(property, p + "health-path"),
-                new BreakerSettings(Float.parseFloat(breakerKey.apply("failure-rate-threshold")),
-                        Integer.parseInt(breakerKey.apply("sliding-window-size")),
-                        Integer.parseInt(breakerKey.apply("minimum-number-of-calls")),
-                        Durations.parseMillis(breakerKey.apply("wait-in-open-state")),
-                        Integer.parseInt(breakerKey.apply("permitted-calls-in-half-open-state"))),
-                Boolean.parseBoolean(Objects.requireNonNullElse(optional(property, p + "assistant-prefill"),
-                        String.valueOf("anthropic".equals(api)))));
+        Settings s = new Settings(property);
+        // a provider's own breaker.<key> wins over the shared breaker.<key>; errors name the key actually read
+        Function<String, String> breakerKey = key -> s.optional(p + "breaker." + key) != null ? p + "breaker." + key
+                : "breaker." + key;
+        String api = s.oneOf(p + "api", "openai", "anthropic", "azure");
+        DoublePredicate notNegative = v -> v >= 0;
+        return new ProviderSettings(name, api, stripSlash(s.required(p + "base-url")), s.required(p + "model"),
+                s.integer(p + "max-tokens", 1, Integer.MAX_VALUE),
+                s.number(p + "input-price-per-mtok", "a number of USD, 0 or more", notNegative),
+                s.number(p + "output-price-per-mtok", "a number of USD, 0 or more", notNegative),
+                s.duration(p + "timeout", 1),
+                s.optional(p + "api-key-env"), s.optional(p + "api-key-file"), s.optional(p + "health-path"),
+                new BreakerSettings((float) s.number(breakerKey.apply("failure-rate-threshold"),
+                        "a percentage above 0, at most 100", v -> v > 0 && v <= 100),
+                        s.integer(breakerKey.apply("sliding-window-size"), 1, Integer.MAX_VALUE),
+                        s.integer(breakerKey.apply("minimum-number-of-calls"), 1, Integer.MAX_VALUE),
+                        s.duration(breakerKey.apply("wait-in-open-state"), 1),
+                        s.integer(breakerKey.apply("permitted-calls-in-half-open-state"), 1, Integer.MAX_VALUE)),
+                s.bool(p + "assistant-prefill", "anthropic".equals(api)));
     }
 
     /** USD for the tokens used, from the per-million-token prices. */
     public double cost(long promptTokens, long completionTokens) {
         return (promptTokens * inputPricePerMTok + completionTokens * outputPricePerMTok) / 1_000_000d;
-    }
-
-    private static String required(Function<String, String> property, String key) {
-        String v = property.apply(key);
-        if (v == null || v.isBlank()) {
-            throw new IllegalStateException("Missing setting " + key);
-        }
-        return v.trim();
-    }
-
-    private static String optional(Function<String, String> property, String key) {
-        String v = property.apply(key);
-        return v == null || v.isBlank() ? null : v.trim();
     }
 
     private static String stripSlash(String url) {

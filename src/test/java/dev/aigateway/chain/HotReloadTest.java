@@ -2,6 +2,7 @@ package dev.aigateway.chain;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.net.URI;
@@ -11,8 +12,17 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+import org.apache.logging.log4j.Level;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.core.LogEvent;
+import org.apache.logging.log4j.core.LoggerContext;
+import org.apache.logging.log4j.core.appender.AbstractAppender;
+import org.apache.logging.log4j.core.config.Property;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -108,6 +118,48 @@ class HotReloadTest {
         await().atMost(Duration.ofSeconds(2)).until(() ->
                 "deepseek".equals(provider(gw.chat(TestGateway.request("cheap"), "x-gateway-chain", "cheap"))));
         assertEquals("openai", provider(gw.chat(TestGateway.request("default"))));
+    }
+
+    @Test
+    @Order(4)
+    void chainNamingAnUnknownProviderIsRefusedWithOneLineAndTheOldVersionKeepsServing() throws Exception {
+        LiveChains chains = gw.context().getRegistry().lookupByNameAndType("chains", LiveChains.class);
+        String live = chains.endpoint("default");
+        List<String> errors = new CopyOnWriteArrayList<>();
+        AbstractAppender capture = new AbstractAppender("capture-errors", null, null, true, Property.EMPTY_ARRAY) {
+            @Override
+            public void append(LogEvent event) {
+                // about this file only: a late second reload of chain-cheap.yaml (test 3) may log its own line
+                if (event.getLevel() == Level.ERROR
+                        && event.getMessage().getFormattedMessage().contains("/chain-default.yaml")) {
+                    errors.add(event.getMessage().getFormattedMessage());
+                }
+            }
+        };
+        capture.start();
+        LoggerContext logs = (LoggerContext) LogManager.getContext(false);
+        logs.getConfiguration().getRootLogger().addAppender(capture, Level.ERROR, null);
+        logs.updateLoggers();
+        try {
+            // deepseek first, and a typo: accepted, it would answer from deepseek
+            writeChain(swap(original, "openai", "deepseek").replace("anthropic", "anthropia"));
+            await().atMost(Duration.ofSeconds(4)).until(() -> !errors.isEmpty());
+            await().during(Duration.ofMillis(2_000)).atMost(Duration.ofSeconds(4)).pollInterval(Duration.ofMillis(100))
+                    .until(() -> "openai".equals(provider(gw.chat(TestGateway.request("still")))));
+            assertEquals(live, chains.endpoint("default"), "the previous version keeps serving");
+            assertEquals(1, errors.size(), errors.toString());
+            assertTrue(errors.get(0).contains("Chain default from file:" + routes.toAbsolutePath() + "/chain-default.yaml "
+                    + "was REFUSED"), errors.get(0));
+            assertTrue(errors.get(0).endsWith("names provider 'anthropia', which is not configured; configured providers "
+                    + "(gateway.providers): openai, anthropic, deepseek, holysheep, gemini"), errors.get(0));
+        } finally {
+            logs.getConfiguration().getRootLogger().removeAppender("capture-errors");
+            logs.updateLoggers();
+        }
+        writeChain(swap(original, "openai", "deepseek")); // fixed: the edit goes live
+        await().atMost(Duration.ofSeconds(2)).until(() -> "deepseek".equals(provider(gw.chat(TestGateway.request("z")))));
+        writeChain(original);
+        await().atMost(Duration.ofSeconds(2)).until(() -> "openai".equals(provider(gw.chat(TestGateway.request("y")))));
     }
 
     private static String provider(HttpResponse<String> r) {

@@ -43,6 +43,7 @@ class EnvironmentOverrideTest {
             pb.environment().put("GATEWAY_SIMULATOR_MODE", "off");
             pb.environment().put("PROVIDER_OPENAI_BASE_URL", upstream.baseUrl("openai"));
             pb.environment().put("PROVIDER_OPENAI_MODEL", "model-from-env");
+            pb.environment().put("PROVIDER_OPENAI_TIMEOUT", "30s"); // a duration as documented, not a bare ms number
             pb.environment().put("PROVIDER_ANTHROPIC_BASE_URL", upstream.baseUrl("anthropic"));
             pb.environment().put("CAMEL_MAIN_ROUTES_RELOAD_ENABLED", "false");
             pb.environment().put("GATEWAY_KAFKA_ENABLED", "false"); // HTTP only: no embedded broker in the repo dir

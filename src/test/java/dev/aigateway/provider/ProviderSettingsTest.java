@@ -53,11 +53,24 @@ class ProviderSettingsTest {
     }
 
     @Test
-    void durations() {
-        assertEquals(30_000, Durations.parseMillis("30s"));
-        assertEquals(500, Durations.parseMillis("500ms"));
-        assertEquals(120_000, Durations.parseMillis("2m"));
-        assertEquals(250, Durations.parseMillis("250"));
-        assertThrows(IllegalArgumentException.class, () -> Durations.parseMillis("soon"));
+    void unreadableValueNamesTheKeyActuallyRead() throws Exception {
+        Properties p = new Properties();
+        try (FileReader r = new FileReader("config/application.properties")) {
+            p.load(r);
+        }
+        p.setProperty("provider.deepseek.breaker.wait-in-open-state", "soon");
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> ProviderSettings.read("deepseek", p::getProperty));
+        assertTrue(e.getMessage().contains("provider.deepseek.breaker.wait-in-open-state (env "
+                + "PROVIDER_DEEPSEEK_BREAKER_WAIT_IN_OPEN_STATE) = 'soon'"), e.getMessage());
+        p.setProperty("breaker.failure-rate-threshold", "abc");
+        e = assertThrows(IllegalStateException.class, () -> ProviderSettings.read("openai", p::getProperty));
+        assertTrue(e.getMessage().startsWith("Setting breaker.failure-rate-threshold"), e.getMessage());
+        p.setProperty("breaker.failure-rate-threshold", "50");
+        p.setProperty("provider.openai.timeout", "2m");
+        assertEquals(120_000, ProviderSettings.read("openai", p::getProperty).timeoutMs());
+        p.setProperty("provider.openai.api", "openia");
+        e = assertThrows(IllegalStateException.class, () -> ProviderSettings.read("openai", p::getProperty));
+        assertTrue(e.getMessage().endsWith("accepted: one of openai, anthropic, azure"), e.getMessage());
     }
 }
