@@ -106,7 +106,7 @@ public class KafkaIngress {
         JsonNode root = loose != null ? loose : RequestParser.readJson(raw); // throws the precise 400 (empty, invalid JSON)
         ChatRequest parsed = parser.parse(root, chain, c -> chains.endpoint(c) != null);
         ChatRequest request = new ChatRequest(parsed.body(), parsed.chain(),
-                exchange.getProperty(REQUEST_ID, String.class), parsed.sessionId());
+                exchange.getProperty(REQUEST_ID, String.class), parsed.sessionId(), parsed.droppedFields());
         exchange.setProperty(ProviderCall.REQUEST, request);
         chains.select(exchange, request.chain());
     }
@@ -179,6 +179,10 @@ public class KafkaIngress {
             }
             if (choice.path("message").has("tool_calls")) {
                 reply.set("tool_calls", choice.path("message").get("tool_calls"));
+            }
+            if (!request.droppedFields().isEmpty()) {
+                // gateway.unknown-fields=drop: what the provider was not sent (HTTP says it in x-gateway-dropped-fields)
+                request.droppedFields().forEach(reply.putArray("dropped_fields")::add);
             }
             if (answer != null && answer.failover() != null) {
                 // the answer was cut and another provider finished it: say who wrote what

@@ -34,7 +34,7 @@ class KafkaIngressTest {
     static void start() throws Exception {
         kafka = new KafkaTestSupport();
         gw = kafka.startGateway(Map.of("gateway.kafka.max-record-bytes", "20000",
-                "gateway.kafka.reply-topics", "ai.responses.team-a"));
+                "gateway.kafka.reply-topics", "ai.responses.team-a", "gateway.unknown-fields", "drop"));
     }
 
     @AfterAll
@@ -77,6 +77,18 @@ class KafkaIngressTest {
     }
 
     @Test
+    void droppedFieldsAreNamedInTheReplyAndNeverReachTheProvider() {
+        String id = "drop-" + UUID.randomUUID();
+        kafka.send("ai.requests", "k", "{\"prompt\":\"drop me\",\"request_id\":\"" + id + "\",\"frobnicate\":7}");
+        JsonNode r = json(only(kafka.readUntil("ai.responses", Duration.ofSeconds(20),
+                all -> !withIdPrefix(all, id).isEmpty()), id));
+        assertTrue(r.path("success").asBoolean(), r.toString());
+        assertEquals("[\"frobnicate\"]", r.path("dropped_fields").toString());
+        assertTrue(gw.sim("openai").lastRequest().path("messages").isArray(), "the provider was called");
+        assertTrue(gw.sim("openai").lastRequest().path("frobnicate").isMissingNode(), "a dropped field is not sent");
+    }
+
+    @Test
     void primaryDownReplyComesFromTheSecondary() {
         gw.sim("openai").faults(Faults.of("error").withStatus(500));
         String id = "fb-" + UUID.randomUUID();
@@ -102,7 +114,8 @@ class KafkaIngressTest {
         assertEquals("anthropic", r.path("provider").asText());
         assertEquals("stream_cut", r.at("/mid_stream_failover/reason").asText());
         assertEquals(2, r.path("parts").size());
-        assertEquals(7, r.at("/tokens_used/completion").asInt(), "5 words from openai, 2 from anthropic");
+        assertEquals(5 + gw.sim("anthropic").lastUsage().completion(), r.at("/tokens_used/completion").asLong(),
+                "the cut part's 5 pieces (estimated) + what anthropic reported for the rest");
         assertEquals("stream_cut", r.at("/attempts/0/outcome").asText());
     }
 
