@@ -190,8 +190,9 @@ public class ProviderCall {
         if (exchange.getProperty("gatewayKeyRetried-" + provider.name(), false, Boolean.class)) {
             return false;
         }
-        String now = provider.credential().reload();
-        return now != null && now.hashCode() != exchange.getProperty(KEY_USED, 0, Integer.class);
+        int used = exchange.getProperty(KEY_USED, 0, Integer.class);
+        String now = provider.credential().reload(used);
+        return now != null && now.hashCode() != used;
     }
 
     private static boolean isEventStream(String contentType) {

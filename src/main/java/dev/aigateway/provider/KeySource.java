@@ -9,6 +9,14 @@ public interface KeySource {
     /** The provider refused the key (401): read or fetch it anew, once; returns the key now in force. */
     String reload();
 
+    /**
+     * The provider refused the key whose {@code hashCode()} is {@code rejectedHash}: the key now in force, fetched
+     * anew only when the one held is still that refused key (a burst of 401s for one token fetches once).
+     */
+    default String reload(int rejectedHash) {
+        return reload();
+    }
+
     /** True when a key is configured (decides at start-up whether a provider is called, disabled or simulated); never fetches. */
     boolean present();
 

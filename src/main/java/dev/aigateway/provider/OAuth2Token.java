@@ -45,7 +45,6 @@ public final class OAuth2Token implements KeySource {
     /** Outcome of a call that found no valid token (attempts list, metrics). */
     public static final String UNAVAILABLE = "oauth2_token_unavailable";
     /** A 401 right after a fetch reuses that token instead of fetching again (a burst of 401s, one fetch). */
-    private static final long REFETCH_GUARD_MS = 200;
     /** Wait after a failed fetch before the next one: doubled on each failure, up to the cap. */
     private static final long FIRST_BACKOFF_MS = 1_000;
     private static final long MAX_BACKOFF_MS = 30_000;
@@ -112,11 +111,16 @@ public final class OAuth2Token implements KeySource {
     }
 
     @Override
-    public String reload() {
+    public String reload(int rejectedHash) {
         Held h = held;
-        if (h != null && System.currentTimeMillis() - h.fetchedAtMillis <= REFETCH_GUARD_MS) {
-            return h.token;
+        if (h != null && h.token.hashCode() != rejectedHash) {
+            return h.token; // renewed since the refused call was sent
         }
+        return reload();
+    }
+
+    @Override
+    public String reload() {
         CompletableFuture<Held> f = refresh();
         if (f != null) {
             try {

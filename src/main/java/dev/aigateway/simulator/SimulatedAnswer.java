@@ -25,6 +25,12 @@ public final class SimulatedAnswer {
     /** The start of every simulated text answer; without the trailing space because callers may trim it. */
     private static final Pattern HEADER = Pattern.compile("^Simulated (\\S+) \\(([^)]*)\\) answering:");
 
+    /**
+     * Every (provider, model) a simulator of this JVM has answered as: a partial cut inside another provider's
+     * header ("Simulated open") can only be rebuilt with that provider's model. A handful of pairs at most.
+     */
+    private static final java.util.Set<String> HEADERS_SEEN = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
     private final String text;
     private final String toolName;
     private final String toolId;
@@ -43,6 +49,10 @@ public final class SimulatedAnswer {
         request.path("messages").forEach(messages::add);
         int n = messages.size();
         String model = request.path("model").asText("sim-model");
+        String ownHeader = "Simulated " + provider + " (" + model + ") answering:";
+        if (HEADERS_SEEN.size() < 64) {
+            HEADERS_SEEN.add(ownHeader);
+        }
         String continued = continuation(messages, n, provider, model);
         if (continued != null) {
             return text(continued);
@@ -73,8 +83,8 @@ public final class SimulatedAnswer {
      * What an ideal model adds when asked to continue a cut answer P: either P is the last message (Anthropic
      * prefill) or P is followed by one user message (a "continue" instruction). A cut simulated answer can be
      * rebuilt from its header and the user text before it, so "partial from A + continuation from B" equals
-     * A's full answer. A partial cut before its header is complete ("Simulated") is carried on as this
-     * provider's own answer when it starts that answer. Null when the request is no such continuation.
+     * A's full answer. A partial cut inside a header ("Simulated open") is completed with the header it starts: this
+     * provider's own, or one a simulator of this JVM answered with before. Null when the request is no such continuation.
      */
     private static String continuation(List<JsonNode> messages, int n, String provider, String model) {
         int at;
@@ -91,8 +101,18 @@ public final class SimulatedAnswer {
             return null;
         }
         if (!header.find()) {
-            String own = "Simulated " + provider + " (" + model + ") answering: " + echo(lastUserText(messages, at));
-            return own.startsWith(partial) && own.length() > partial.length() ? own.substring(partial.length()) : null;
+            // cut inside a header: this provider's own, else one a simulator answered with before
+            String user = echo(lastUserText(messages, at));
+            List<String> headers = new ArrayList<>();
+            headers.add("Simulated " + provider + " (" + model + ") answering:");
+            headers.addAll(HEADERS_SEEN);
+            for (String h : headers) {
+                String full = h + " " + user;
+                if (full.startsWith(partial) && full.length() > partial.length()) {
+                    return full.substring(partial.length());
+                }
+            }
+            return null;
         }
         String full = header.group() + " " + echo(lastUserText(messages, at));
         return full.startsWith(partial) && full.length() > partial.length() ? full.substring(partial.length()) : null;

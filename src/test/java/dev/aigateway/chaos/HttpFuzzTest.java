@@ -62,7 +62,12 @@ class HttpFuzzTest {
         }
         // the chain header is held to the same rule (HttpClient itself refuses CR/LF and DEL in a header; a
         // 600 KB header is the server's 431 before the gateway sees it)
-        assertEquals(431, gw.chat(TestGateway.request("x"), "x-gateway-chain", "x".repeat(600 * 1024)).statusCode());
+        try {
+            assertEquals(431, gw.chat(TestGateway.request("x"), "x-gateway-chain", "x".repeat(600 * 1024)).statusCode());
+        } catch (IllegalStateException closed) {
+            // the server may close the connection after its 431 before the client has finished sending
+            assertTrue(closed.getCause() instanceof java.io.IOException, String.valueOf(closed.getCause()));
+        }
         for (String chain : new String[] { "x".repeat(129), "default chain", "default,premium" }) {
             HttpResponse<String> r = gw.chat(TestGateway.request("x"), "x-gateway-chain", chain);
             assertEquals(400, r.statusCode(), r.body());
