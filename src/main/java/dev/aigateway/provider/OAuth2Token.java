@@ -129,7 +129,7 @@ public final class OAuth2Token implements KeySource {
                 // already logged; the token in force stays (the call falls back if the provider keeps refusing it)
             }
         }
-        h = held;
+        Held h = held;
         return h == null ? null : h.token;
     }
 

@@ -62,11 +62,15 @@ class HttpFuzzTest {
         }
         // the chain header is held to the same rule (HttpClient itself refuses CR/LF and DEL in a header; a
         // 600 KB header is the server's 431 before the gateway sees it)
+        // (on a client of its own: the server closes that connection, which must not be reused below)
+        java.net.http.HttpClient own = java.net.http.HttpClient.newBuilder().version(java.net.http.HttpClient.Version.HTTP_1_1).build();
+        HttpRequest huge = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gw.port + "/v1/chat/completions"))
+                .header("Content-Type", "application/json").header("x-gateway-chain", "x".repeat(600 * 1024))
+                .POST(HttpRequest.BodyPublishers.ofString(TestGateway.request("x"))).build();
         try {
-            assertEquals(431, gw.chat(TestGateway.request("x"), "x-gateway-chain", "x".repeat(600 * 1024)).statusCode());
-        } catch (IllegalStateException closed) {
+            assertEquals(431, own.send(huge, HttpResponse.BodyHandlers.ofString()).statusCode());
+        } catch (java.io.IOException closed) {
             // the server may close the connection after its 431 before the client has finished sending
-            assertTrue(closed.getCause() instanceof java.io.IOException, String.valueOf(closed.getCause()));
         }
         for (String chain : new String[] { "x".repeat(129), "default chain", "default,premium" }) {
             HttpResponse<String> r = gw.chat(TestGateway.request("x"), "x-gateway-chain", chain);
