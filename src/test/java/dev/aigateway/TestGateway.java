@@ -186,7 +186,7 @@ public final class TestGateway implements AutoCloseable, BeforeAllCallback, Befo
             try {
                 HttpResponse<String> r = http.send(request, HttpResponse.BodyHandlers.ofString());
                 answer.set(r);
-                return r.statusCode() != 404;
+                return r.statusCode() != 404 && !r.body().contains("gateway_starting");
             } catch (java.io.IOException notYetUp) {
                 return false;
             }

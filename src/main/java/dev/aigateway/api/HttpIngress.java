@@ -51,6 +51,11 @@ public class HttpIngress {
     public void readRequest(Exchange exchange) {
         Message m = exchange.getMessage();
         exchange.setProperty(AttemptLog.PROPERTY, new AttemptLog());
+        if (!chains.live()) {
+            // the server listens a moment before the chains are live: "come back in a second", never unknown_chain
+            throw new GatewayException(503, "server_error", "gateway_starting", null,
+                    "The gateway is starting; retry in a second").retryAfter(1);
+        }
         String contentType = m.getHeader(Exchange.CONTENT_TYPE, String.class);
         if (contentType == null || !contentType.toLowerCase(Locale.ROOT).contains("json")) {
             throw new GatewayException(415, "invalid_request_error", "unsupported_media_type", null,

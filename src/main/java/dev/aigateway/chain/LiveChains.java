@@ -48,6 +48,7 @@ public final class LiveChains extends ModelLifecycleStrategySupport implements S
     private final ExecutorService activator;
     private final ExecutorService retirer;
     private volatile boolean started;
+    private final java.util.concurrent.CountDownLatch live = new java.util.concurrent.CountDownLatch(1);
 
     /** @param providers the configured provider names (gateway.providers): the only ones a chain may name */
     public LiveChains(CamelContext context, Collection<String> providers) throws Exception {
@@ -97,6 +98,19 @@ public final class LiveChains extends ModelLifecycleStrategySupport implements S
         started = true;
         pending.values().forEach(this::activate);
         pending.clear();
+        live.countDown();
+    }
+
+    /** True once the chains read at start-up are live (the API and the Kafka consumers start a moment before). */
+    public boolean live() {
+        return live.getCount() == 0;
+    }
+
+    /** Named by routes/kafka-ingress.yaml: a batch polled at start-up waits for the chains instead of being refused. */
+    public void awaitLive() throws InterruptedException {
+        while (!live.await(10, java.util.concurrent.TimeUnit.SECONDS)) {
+            LOG.warn("Kafka requests wait for the chains to go live");
+        }
     }
 
     private void activate(RouteTemplateDefinition template) {
