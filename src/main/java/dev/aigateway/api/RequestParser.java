@@ -358,6 +358,24 @@ public final class RequestParser {
         }
     }
 
+    /**
+     * Why {@link #parse} picks the chain it does, for the request's record: {@code x-gateway-chain},
+     * {@code body chain}, {@code require_expensive_model} or {@code default-chain}. Read before parse,
+     * which removes the gateway's own fields from the body.
+     */
+    public static String routeReason(JsonNode root, String chainOverride) {
+        if (chainOverride != null && !chainOverride.isBlank()) {
+            return "x-gateway-chain";
+        }
+        if (root instanceof ObjectNode body && textField(body, "chain") != null) {
+            return "body chain";
+        }
+        if (root instanceof ObjectNode body && booleanField(body, "require_expensive_model")) {
+            return "require_expensive_model";
+        }
+        return "default-chain";
+    }
+
     private static String textField(ObjectNode body, String field) {
         JsonNode v = body.get(field);
         return v != null && v.isTextual() ? v.asText() : null;

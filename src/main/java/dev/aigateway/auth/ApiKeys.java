@@ -26,8 +26,8 @@ import dev.aigateway.api.ChatRequest;
 import dev.aigateway.api.ChatResult;
 import dev.aigateway.api.GatewayException;
 import dev.aigateway.api.Json;
-import dev.aigateway.chain.ProviderCall;
 import dev.aigateway.metrics.GatewayMetrics;
+import dev.aigateway.request.GatewayRequest;
 import dev.aigateway.stream.AnswerStream;
 
 /**
@@ -38,10 +38,6 @@ import dev.aigateway.stream.AnswerStream;
  */
 public final class ApiKeys implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ApiKeys.class);
-    /** Exchange property: the {@link GatewayKey} a request came with. */
-    public static final String KEY = "gatewayKey";
-    /** Exchange property: set when a request is admitted, consumed by {@link #account}, so a request is charged once. */
-    private static final String UNACCOUNTED = "gatewayKeyUnaccounted";
 
     private final boolean enabled;
     private final KeyFile file;
@@ -100,16 +96,17 @@ public final class ApiKeys implements AutoCloseable {
             throw new GatewayException(401, "invalid_request_error", "invalid_api_key", null,
                     "This API key (" + key.id() + ") has been revoked");
         }
-        exchange.setProperty(KEY, key);
+        GatewayRequest.of(exchange).setKey(key);
     }
 
     /** After the request is read: its chain must be allowed, and the key within its rate and budget. */
     public void admit(Exchange exchange) {
-        GatewayKey key = exchange.getProperty(KEY, GatewayKey.class);
+        GatewayRequest gateway = GatewayRequest.of(exchange);
+        GatewayKey key = key(gateway);
         if (key == null) {
             return;
         }
-        ChatRequest request = exchange.getProperty(ProviderCall.REQUEST, ChatRequest.class);
+        ChatRequest request = gateway.chatRequest();
         if (request != null && !key.allowsChain(request.chain())) {
             metrics.keyRequest(key.id(), "forbidden");
             throw new GatewayException(403, "permission_error", "chain_not_allowed", "chain",
@@ -133,12 +130,12 @@ public final class ApiKeys implements AutoCloseable {
                     "This API key (%s) has used its monthly budget of %.2f USD (spent %.4f USD in %s)", key.id(),
                     key.monthlyBudgetUsd(), u.spentThisMonth(), YearMonth.now(ZoneOffset.UTC))).noRetry();
         }
-        exchange.setProperty(UNACCOUNTED, Boolean.TRUE);
+        gateway.admitted();
     }
 
     /** May {@code model} answer a request made with this exchange's key? (providers of other models are skipped) */
     public boolean allowsModel(Exchange exchange, String model) {
-        GatewayKey key = exchange.getProperty(KEY, GatewayKey.class);
+        GatewayKey key = key(GatewayRequest.of(exchange));
         return key == null || key.allowsModel(model);
     }
 
@@ -150,12 +147,13 @@ public final class ApiKeys implements AutoCloseable {
      * once (a second call, e.g. from the error handler after a failed reply, does nothing).
      */
     public void account(Exchange exchange) {
-        GatewayKey key = exchange.getProperty(KEY, GatewayKey.class);
-        if (key == null || exchange.removeProperty(UNACCOUNTED) == null) {
+        GatewayRequest gateway = GatewayRequest.of(exchange);
+        GatewayKey key = key(gateway);
+        if (key == null || !gateway.chargeOnce()) {
             return;
         }
         Object result = exchange.getMessage().getBody();
-        AnswerStream answer = exchange.getProperty(AnswerStream.PROPERTY, AnswerStream.class);
+        AnswerStream answer = AnswerStream.of(gateway);
         AnswerStream.Usage used = answer == null ? null : answer.usage();
         long prompt = 0;
         long completion = 0;
@@ -190,6 +188,11 @@ public final class ApiKeys implements AutoCloseable {
             usage(k).describe(n.putObject("usage"));
         }
         return body;
+    }
+
+    /** The key {@link #authenticate} put on the request (only this class puts one there). */
+    private static GatewayKey key(GatewayRequest request) {
+        return (GatewayKey) request.key();
     }
 
     private KeyUsage usage(GatewayKey key) {

@@ -4,6 +4,7 @@ import java.util.List;
 
 import dev.aigateway.api.ChatRequest;
 import dev.aigateway.api.RequestParser;
+import dev.aigateway.request.GatewayRequest;
 
 /**
  * One client key of the gateway, as kept in the keys file: never the key itself, only its SHA-256.
@@ -16,7 +17,8 @@ import dev.aigateway.api.RequestParser;
  * @param maxN             largest n this key may ask for; 0: gateway.max-n
  */
 public record GatewayKey(String id, String owner, String sha256, List<String> chains, List<String> models, int rpm,
-        double monthlyBudgetUsd, boolean revoked, String created, int maxTokensLimit, int maxN) {
+        double monthlyBudgetUsd, boolean revoked, String created, int maxTokensLimit, int maxN)
+        implements GatewayRequest.Key {
 
     public GatewayKey {
         chains = chains == null ? List.of() : List.copyOf(chains);
@@ -33,6 +35,7 @@ public record GatewayKey(String id, String owner, String sha256, List<String> ch
         return chains.isEmpty() || chains.contains(chain);
     }
 
+    @Override
     public boolean allowsModel(String model) {
         return models.isEmpty() || models.contains(model);
     }

@@ -15,6 +15,8 @@ import dev.aigateway.api.AllProvidersFailed;
 import dev.aigateway.api.Attempt;
 import dev.aigateway.metrics.GatewayMetrics;
 import dev.aigateway.provider.Providers;
+import dev.aigateway.request.AttemptLog;
+import dev.aigateway.request.GatewayRequest;
 import dev.aigateway.stream.AnswerStream;
 import dev.aigateway.stream.StreamAbandonedException;
 
@@ -25,7 +27,7 @@ import dev.aigateway.stream.StreamAbandonedException;
 public class Attempts {
     private static final Logger LOG = LoggerFactory.getLogger(Attempts.class);
 
-    /** Set on a request while a provider skipped as unhealthy is tried last (health.mode=try-last). */
+    /** Set on the copy that calls a provider skipped as unhealthy, last (health.mode=try-last): one call's flag. */
     public static final String HEALTH_BYPASS = "gatewayHealthBypass";
 
     private final Providers providers;
@@ -47,7 +49,7 @@ public class Attempts {
 
     /** The breaker for {@code provider} fell back: record what happened (error, timeout, breaker open, skipped). */
     public void fellBack(Exchange exchange, String provider) {
-        AttemptLog log = exchange.getProperty(AttemptLog.PROPERTY, AttemptLog.class);
+        AttemptLog log = GatewayRequest.of(exchange).attempts();
         Throwable caught = exchange.getProperty(ExchangePropertyKey.EXCEPTION_CAUGHT, Throwable.class);
         if (caught instanceof StreamAbandonedException) {
             return; // not a provider's doing: the answer ends here (the client's stream says why)
@@ -73,7 +75,7 @@ public class Attempts {
                     ? "timeout" : root instanceof ConnectException ? "connection_refused" : "connection_error";
             error = root.getClass().getSimpleName() + (root.getMessage() != null ? ": " + root.getMessage() : "");
         }
-        long latency = log == null ? 0 : log.finish(provider, outcome, status, error);
+        long latency = log == null ? 0 : log.finish(provider, outcome, status, Secrets.mask(error));
         boolean called = !(caught == null || caught instanceof ProviderSkippedException);
         metrics.attempt(provider, providers.get(provider).settings().model(), outcome, latency, called);
         LOG.debug("Provider {} fell back: {} {}", provider, outcome, error);
@@ -81,13 +83,14 @@ public class Attempts {
 
     /** The last fallback of a chain: the body becomes the 503 result listing every provider tried. */
     public void allFailed(Exchange exchange) {
-        AttemptLog log = exchange.getProperty(AttemptLog.PROPERTY, AttemptLog.class);
-        AnswerStream answer = exchange.getProperty(AnswerStream.PROPERTY, AnswerStream.class);
+        GatewayRequest gateway = GatewayRequest.of(exchange);
+        AttemptLog log = gateway.attempts();
+        AnswerStream answer = AnswerStream.of(gateway);
         boolean abandoned = answer != null && answer.abandoned() != null;
         if (tryUnhealthyLast && log != null && !abandoned && tryUnhealthy(exchange, log)) {
             return;
         }
-        String chain = exchange.getProperty(LiveChains.CHAIN, "?", String.class);
+        String chain = gateway.chain() == null ? "?" : gateway.chain();
         long retryAfterMs = abandoned || log == null ? -1 : allCoolingDown(log);
         if (retryAfterMs > 0 && retryAfterMs <= waitForCooldownMaxMs && waitForCooldown(exchange, log, retryAfterMs)) {
             return;

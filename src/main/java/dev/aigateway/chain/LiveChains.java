@@ -20,6 +20,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import dev.aigateway.config.SettingException;
+import dev.aigateway.request.GatewayRequest;
 
 /**
  * Chains reload without waiting for the requests they are serving. Camel's own reload stops the old
@@ -33,9 +34,6 @@ import dev.aigateway.config.SettingException;
 public final class LiveChains extends ModelLifecycleStrategySupport implements StartupListener {
     private static final Logger LOG = LoggerFactory.getLogger(LiveChains.class);
     static final String PREFIX = "chain-";
-    /** Exchange properties of a routed request: its chain's name, and the route version serving it. */
-    public static final String CHAIN = "gatewayChain";
-    public static final String CHAIN_ENDPOINT = "gatewayChainEndpoint";
     private static final long RETIRE_GRACE_MS = 1_000;
     private static final String PROVIDER_ENDPOINT = "direct:provider-";
 
@@ -61,10 +59,9 @@ public final class LiveChains extends ModelLifecycleStrategySupport implements S
         context.addStartupListener(this);
     }
 
-    /** Points the exchange at the newest version of its request's chain (routes/chat.yaml follows it). */
-    public void select(org.apache.camel.Exchange exchange, String chain) {
-        exchange.setProperty(CHAIN, chain);
-        exchange.setProperty(CHAIN_ENDPOINT, endpoint(chain));
+    /** Points the request at the newest version of its chain (routes/chat.yaml follows it); {@code reason}: why this chain. */
+    public void select(GatewayRequest request, String chain, String reason) {
+        request.selectChain(chain, endpoint(chain), reason);
     }
 
     /** The endpoint serving {@code chain} now, or null when no such chain is loaded. */

@@ -9,8 +9,6 @@ import org.apache.camel.Message;
 import org.apache.camel.component.http.HttpMethods;
 
 import dev.aigateway.api.ChatRequest;
-import dev.aigateway.auth.ApiKeys;
-import dev.aigateway.auth.GatewayKey;
 import dev.aigateway.api.ChatResult;
 import dev.aigateway.api.ProviderRejection;
 import dev.aigateway.health.ProviderHealth;
@@ -19,6 +17,8 @@ import dev.aigateway.provider.Provider;
 import dev.aigateway.provider.Providers;
 import dev.aigateway.provider.UpstreamError;
 import dev.aigateway.provider.UpstreamErrors;
+import dev.aigateway.request.AttemptLog;
+import dev.aigateway.request.GatewayRequest;
 import dev.aigateway.stream.AnswerStream;
 import dev.aigateway.stream.AnswerStreams;
 import dev.aigateway.stream.ProviderStream;
@@ -27,11 +27,10 @@ import dev.aigateway.stream.StreamBrokenException;
 /**
  * The two halves of a provider route around its camel-http call: {@link #prepare} turns the request
  * into the provider's wire format, {@link #complete} turns the answer into a result, a rejection the
- * client must see, or an exception that makes the breaker fall back.
+ * client must see, or an exception that makes the breaker fall back. The request's state is read from
+ * its {@link GatewayRequest}; what belongs to one call is kept in plain properties of the breaker's copy.
  */
 public class ProviderCall {
-    /** Exchange property holding the validated {@link ChatRequest}. */
-    public static final String REQUEST = "gatewayRequest";
     /** Size of the body sent to the provider (a broken stream's prompt tokens are estimated from it). */
     private static final String SENT_BYTES = "gatewaySentBytes";
     /** Set while the provider is asked to continue an answer by assistant prefill. */
@@ -68,13 +67,14 @@ public class ProviderCall {
         if (!exchange.getProperty(Attempts.HEALTH_BYPASS, false, Boolean.class)) {
             health.check(name);
         }
-        GatewayKey key = exchange.getProperty(ApiKeys.KEY, GatewayKey.class);
+        GatewayRequest gateway = GatewayRequest.of(exchange);
+        GatewayRequest.Key key = gateway.key();
         if (key != null && !key.allowsModel(provider.settings().model())) {
             throw new ProviderSkippedException(name, "model_not_allowed", "this API key may not use model "
                     + provider.settings().model());
         }
-        ChatRequest request = exchange.getProperty(REQUEST, ChatRequest.class);
-        AnswerStream answer = exchange.getProperty(AnswerStream.PROPERTY, AnswerStream.class);
+        ChatRequest request = gateway.chatRequest();
+        AnswerStream answer = AnswerStream.of(gateway);
         boolean prefill = false;
         if (answer != null) {
             // after a broken stream: the original request, a continuation, or no call at all
@@ -102,15 +102,16 @@ public class ProviderCall {
         byte[] body = provider.adapter().buildRequest(request, provider.settings(), answer != null);
         exchange.setProperty(SENT_BYTES, body.length);
         m.setBody(body);
-        exchange.getProperty(AttemptLog.PROPERTY, AttemptLog.class).begin(name);
+        gateway.attempts().begin(name);
     }
 
     public void complete(Exchange exchange, String name) {
         Provider provider = providers.get(name);
-        AttemptLog log = exchange.getProperty(AttemptLog.PROPERTY, AttemptLog.class);
+        GatewayRequest gateway = GatewayRequest.of(exchange);
+        AttemptLog log = gateway.attempts();
         Message m = exchange.getMessage();
         int status = m.getHeader(Exchange.HTTP_RESPONSE_CODE, 0, Integer.class);
-        AnswerStream answer = exchange.getProperty(AnswerStream.PROPERTY, AnswerStream.class);
+        AnswerStream answer = AnswerStream.of(gateway);
         long sentBytes = exchange.getProperty(SENT_BYTES, 0, Integer.class);
         if (status >= 200 && status < 300 && answer != null && isEventStream(m.getHeader(Exchange.CONTENT_TYPE, String.class))) {
             InputStream in = m.getBody(InputStream.class);

@@ -16,7 +16,7 @@ import org.apache.camel.support.service.ServiceSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import dev.aigateway.api.HttpIngress;
+import dev.aigateway.http.HttpIngress;
 import dev.aigateway.api.RequestParser;
 import dev.aigateway.auth.ApiKeys;
 import dev.aigateway.auth.KeyAdmin;

@@ -21,16 +21,17 @@ import dev.aigateway.api.Attempt;
 import dev.aigateway.api.ChatRequest;
 import dev.aigateway.api.ChatResult;
 import dev.aigateway.api.GatewayException;
-import dev.aigateway.api.HttpIngress;
 import dev.aigateway.api.Identifiers;
 import dev.aigateway.api.Json;
 import dev.aigateway.api.ProviderRejection;
 import dev.aigateway.api.RequestParser;
-import dev.aigateway.chain.AttemptLog;
 import dev.aigateway.chain.LiveChains;
-import dev.aigateway.chain.ProviderCall;
 import dev.aigateway.chain.Secrets;
+import dev.aigateway.http.HttpIngress;
 import dev.aigateway.metrics.GatewayMetrics;
+import dev.aigateway.request.AttemptLog;
+import dev.aigateway.request.GatewayRequest;
+import dev.aigateway.request.GatewayRequest.Origin;
 import dev.aigateway.stream.AnswerStream;
 
 /**
@@ -40,15 +41,8 @@ import dev.aigateway.stream.AnswerStream;
  */
 public class KafkaIngress {
     private static final Logger LOG = LoggerFactory.getLogger(KafkaIngress.class);
-    public static final String REPLY_TOPIC = "gatewayReplyTopic";
-    public static final String REQUEST_ID = "gatewayRequestId";
-    public static final String SESSION_ID = "gatewaySessionId";
-    public static final String ORIGINAL = "gatewayOriginalRecord";
-    public static final String SOURCE = "gatewaySourceRecord";
-
-    /** Where a request record came from; kept aside because the chain replaces the message headers. */
-    public record Source(Object key, String topic, Object partition, Object offset) {
-    }
+    /** Between the dead letter and the failure reply of one record (its error path): why it was refused. */
+    private static final String DEAD_LETTER_REASON = "gatewayDeadLetterReason";
 
     private final RequestParser parser;
     private final LiveChains chains;
@@ -77,7 +71,8 @@ public class KafkaIngress {
     public void readRequest(Exchange exchange) {
         Message m = exchange.getMessage();
         JsonNode loose = identify(exchange);
-        byte[] raw = exchange.getProperty(ORIGINAL, byte[].class);
+        GatewayRequest gateway = GatewayRequest.of(exchange);
+        byte[] raw = gateway.originalRecord();
         if (loose != null && loose.path("request_id").isTextual()) {
             Identifiers.check("request_id", loose.get("request_id").asText());
         }
@@ -97,18 +92,19 @@ public class KafkaIngress {
                         "reply-to topic '" + replyTo + "' does not exist (the gateway creates only the topics of "
                                 + "gateway.kafka.reply-topics, at start-up); replied on " + replyTopic);
             }
-            exchange.setProperty(REPLY_TOPIC, replyTo);
+            gateway.setReplyTopic(replyTo);
         }
         if (raw != null && raw.length > maxRecordBytes) {
             throw new GatewayException(413, "invalid_request_error", "request_too_large", null, "Record value is "
                     + raw.length + " bytes; the limit is " + maxRecordBytes + " (gateway.kafka.max-record-bytes)");
         }
         JsonNode root = loose != null ? loose : RequestParser.readJson(raw); // throws the precise 400 (empty, invalid JSON)
+        String reason = RequestParser.routeReason(root, chain);
         ChatRequest parsed = parser.parse(root, chain, c -> chains.endpoint(c) != null);
         ChatRequest request = new ChatRequest(parsed.body(), parsed.chain(),
-                exchange.getProperty(REQUEST_ID, String.class), parsed.sessionId(), parsed.droppedFields());
-        exchange.setProperty(ProviderCall.REQUEST, request);
-        chains.select(exchange, request.chain());
+                gateway.requestId(), parsed.sessionId(), parsed.droppedFields());
+        gateway.setChatRequest(request);
+        chains.select(gateway, request.chain(), reason);
     }
 
     /**
@@ -118,28 +114,28 @@ public class KafkaIngress {
      * when it is a JSON object (read on the first call only).
      */
     JsonNode identify(Exchange exchange) {
-        if (exchange.getProperty(SOURCE) != null) {
+        GatewayRequest gateway = GatewayRequest.of(exchange);
+        if (gateway.origin() != null) {
             return null;
         }
         Message m = exchange.getMessage();
         byte[] raw = m.getBody(byte[].class);
-        exchange.setProperty(ORIGINAL, raw);
-        exchange.setProperty(SOURCE, new Source(m.getHeader(KafkaConstants.KEY), m.getHeader(KafkaConstants.TOPIC,
+        gateway.setRecord(raw, new Origin(m.getHeader(KafkaConstants.KEY), m.getHeader(KafkaConstants.TOPIC,
                 String.class), m.getHeader(KafkaConstants.PARTITION), m.getHeader(KafkaConstants.OFFSET)));
-        if (exchange.getProperty(AttemptLog.PROPERTY) == null) {
-            exchange.setProperty(AttemptLog.PROPERTY, new AttemptLog());
+        if (gateway.attempts() == null) {
+            gateway.setAttempts(new AttemptLog());
         }
-        exchange.setProperty(REPLY_TOPIC, replyTopic);
+        gateway.setReplyTopic(replyTopic);
         JsonNode loose = readLoosely(raw);
         JsonNode id = loose == null ? null : loose.get("request_id");
         if (id == null || !id.isTextual()) {
-            exchange.setProperty(REQUEST_ID, stableId(m)); // none given: derived, stable across redeliveries
+            gateway.setRequestId(stableId(m)); // none given: derived, stable across redeliveries
         } else if (Identifiers.valid(id.asText())) {
-            exchange.setProperty(REQUEST_ID, id.asText());
+            gateway.setRequestId(id.asText());
         } // else: never echoed, so no failure reply
         JsonNode session = loose == null ? null : loose.get("session_id");
         if (session != null && session.isTextual() && Identifiers.valid(session.asText())) {
-            exchange.setProperty(SESSION_ID, session.asText());
+            gateway.setSessionId(session.asText());
         }
         return loose;
     }
@@ -159,11 +155,12 @@ public class KafkaIngress {
     public void toReply(Exchange exchange) throws Exception {
         Message m = exchange.getMessage();
         Object result = m.getBody();
-        ChatRequest request = exchange.getProperty(ProviderCall.REQUEST, ChatRequest.class);
-        AttemptLog log = exchange.getProperty(AttemptLog.PROPERTY, AttemptLog.class);
+        GatewayRequest gateway = GatewayRequest.of(exchange);
+        ChatRequest request = gateway.chatRequest();
+        AttemptLog log = gateway.attempts();
         ObjectNode reply = Json.object().put("request_id", request.requestId()).put("session_id", request.sessionId())
                 .put("chain", request.chain());
-        AnswerStream answer = exchange.getProperty(AnswerStream.PROPERTY, AnswerStream.class);
+        AnswerStream answer = AnswerStream.of(gateway);
         metrics.request("kafka", request.chain(), HttpIngress.outcome(result, answer), log.elapsedMs(), log.upstreamMs());
         if (result instanceof ChatResult r) {
             JsonNode choice = r.completion().path("choices").path(0);
@@ -210,7 +207,8 @@ public class KafkaIngress {
         identify(exchange); // when the record was refused before it was read (authentication)
         Throwable why = recordFault(exchange.getProperty(ExchangePropertyKey.EXCEPTION_CAUGHT, Throwable.class));
         Message m = exchange.getMessage();
-        Source source = exchange.getProperty(SOURCE, Source.class);
+        GatewayRequest gateway = GatewayRequest.of(exchange);
+        Origin source = gateway.origin();
         Object topic = source == null ? null : source.topic();
         Object partition = source == null ? null : source.partition();
         Object offset = source == null ? null : source.offset();
@@ -218,7 +216,7 @@ public class KafkaIngress {
         LOG.warn("Request record {}-{}@{} sent to the dead-letter topic: {}", topic, partition, offset, reason);
         metrics.deadLetter(why instanceof GatewayException g ? g.code() : "internal_error");
         metrics.request("kafka", "none", "rejected", 0, 0);
-        byte[] original = exchange.getProperty(ORIGINAL, byte[].class);
+        byte[] original = gateway.originalRecord();
         m.removeHeaders("*");
         m.setHeader("dlq-reason", reason);
         m.setHeader("dlq-code", why instanceof GatewayException g ? g.code() : "internal_error");
@@ -229,7 +227,7 @@ public class KafkaIngress {
             m.setHeader(KafkaConstants.KEY, source.key());
         }
         m.setBody(original != null ? original : new byte[0]);
-        exchange.setProperty("gatewayDeadLetterReason", why);
+        exchange.setProperty(DEAD_LETTER_REASON, why);
     }
 
     /**
@@ -252,17 +250,17 @@ public class KafkaIngress {
 
     /** True when a failure reply can be addressed: the record's request_id was read (or derived). */
     public boolean canReply(Exchange exchange) {
-        return exchange.getProperty(REQUEST_ID) != null;
+        return GatewayRequest.of(exchange).requestId() != null;
     }
 
     /** After a dead letter: the failure reply, so the caller waiting on its request_id is not left in silence. */
     public void failureReply(Exchange exchange) throws Exception {
-        Throwable why = exchange.getProperty("gatewayDeadLetterReason", Throwable.class);
+        Throwable why = exchange.getProperty(DEAD_LETTER_REASON, Throwable.class);
         GatewayException error = why instanceof GatewayException g ? g
                 : new GatewayException(500, "server_error", "internal_error", null, "The gateway failed on this request");
-        ObjectNode reply = Json.object().put("request_id", exchange.getProperty(REQUEST_ID, String.class))
-                .put("session_id", exchange.getProperty(SESSION_ID, String.class));
-        failure(reply, error, exchange.getProperty(AttemptLog.PROPERTY, AttemptLog.class));
+        GatewayRequest gateway = GatewayRequest.of(exchange);
+        ObjectNode reply = Json.object().put("request_id", gateway.requestId()).put("session_id", gateway.sessionId());
+        failure(reply, error, gateway.attempts());
         replyRecord(exchange, reply);
     }
 
@@ -283,13 +281,14 @@ public class KafkaIngress {
 
     private void replyRecord(Exchange exchange, ObjectNode reply) throws Exception {
         Message m = exchange.getMessage();
-        Source source = exchange.getProperty(SOURCE, Source.class);
+        GatewayRequest gateway = GatewayRequest.of(exchange);
+        Origin source = gateway.origin();
         m.removeHeaders("*");
         if (source != null && source.key() != null) {
             m.setHeader(KafkaConstants.KEY, source.key());
         }
-        m.setHeader(KafkaConstants.OVERRIDE_TOPIC, exchange.getProperty(REPLY_TOPIC, replyTopic, String.class));
-        m.setHeader("correlation-id", exchange.getProperty(REQUEST_ID, String.class));
+        m.setHeader(KafkaConstants.OVERRIDE_TOPIC, gateway.replyTopic() != null ? gateway.replyTopic() : replyTopic);
+        m.setHeader("correlation-id", gateway.requestId());
         m.setBody(Json.MAPPER.writeValueAsBytes(reply));
     }
 

@@ -10,20 +10,20 @@ import dev.aigateway.api.ChatRequest;
 import dev.aigateway.api.ChatResult;
 import dev.aigateway.api.Json;
 import dev.aigateway.provider.ProviderSettings;
+import dev.aigateway.request.GatewayRequest;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One answer as it streams in, possibly from several providers in turn. Lives in an exchange property
+ * One answer as it streams in, possibly from several providers in turn. Lives in the {@link GatewayRequest},
  * shared by reference with the circuit breakers' copies, like the attempt log. It knows what reached the
  * client, so when a provider breaks mid-answer it decides what the next one is asked: the original request,
  * a continuation of the partial answer, or nothing (mode fail, a cut tool call, a client that left).
  * Only the request's own thread touches it.
  */
-public final class AnswerStream {
+public final class AnswerStream implements GatewayRequest.Answer {
     private static final Logger LOG = LoggerFactory.getLogger(AnswerStream.class);
-    public static final String PROPERTY = "gatewayAnswerStream";
-    /** Exchange property a chain route sets to continue | restart | fail. */
+    /** Exchange property a chain route sets to continue | restart | fail (a plain property: chain files set it). */
     public static final String MODE = "midStreamFailover";
 
     private final AnswerSink sink;
@@ -46,6 +46,11 @@ public final class AnswerStream {
     AnswerStream(AnswerSink sink, AnswerStreams config) {
         this.sink = sink;
         this.config = config;
+    }
+
+    /** The request's answer stream, or null when its answer is read whole. */
+    public static AnswerStream of(GatewayRequest request) {
+        return (AnswerStream) request.answerStream();
     }
 
     public AnswerSink sink() {

@@ -11,6 +11,7 @@ import org.slf4j.LoggerFactory;
 
 import dev.aigateway.api.ChatRequest;
 import dev.aigateway.metrics.GatewayMetrics;
+import dev.aigateway.request.GatewayRequest;
 
 /**
  * The stream.* settings and the one watchdog, and where each request's {@link AnswerStream} is opened:
@@ -45,10 +46,11 @@ public final class AnswerStreams implements AutoCloseable {
 
     /** routes/chat.yaml: a request that is not streamed to its client is still streamed from the provider. */
     public void open(Exchange exchange) {
-        ChatRequest request = exchange.getProperty(dev.aigateway.chain.ProviderCall.REQUEST, ChatRequest.class);
+        GatewayRequest gateway = GatewayRequest.of(exchange);
+        ChatRequest request = gateway.chatRequest();
         // several choices are only collected whole: the stream logic follows one
-        if (internal && exchange.getProperty(AnswerStream.PROPERTY) == null && request != null && request.choices() == 1) {
-            exchange.setProperty(AnswerStream.PROPERTY, new AnswerStream(new AnswerCollector(), this));
+        if (internal && gateway.answerStream() == null && request != null && request.choices() == 1) {
+            gateway.setAnswerStream(new AnswerStream(new AnswerCollector(), this));
         }
     }
 
@@ -60,7 +62,7 @@ public final class AnswerStreams implements AutoCloseable {
         HttpServerResponse response = http.getResponse();
         AnswerStream answer = new AnswerStream(new SseClient(response, request.requestId(), request.chain(),
                 String.join(",", request.droppedFields()), idleTimeoutMs), this);
-        exchange.setProperty(AnswerStream.PROPERTY, answer);
+        GatewayRequest.of(exchange).setAnswerStream(answer);
         return answer;
     }
 

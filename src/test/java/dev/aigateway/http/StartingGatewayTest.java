@@ -1,4 +1,4 @@
-package dev.aigateway.api;
+package dev.aigateway.http;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -10,6 +10,8 @@ import org.apache.camel.impl.DefaultCamelContext;
 import org.apache.camel.support.DefaultExchange;
 import org.junit.jupiter.api.Test;
 
+import dev.aigateway.api.GatewayException;
+import dev.aigateway.api.RequestParser;
 import dev.aigateway.chain.LiveChains;
 
 /**

@@ -1,4 +1,4 @@
-package dev.aigateway.api;
+package dev.aigateway.http;
 
 import java.util.Locale;
 
@@ -10,13 +10,23 @@ import org.apache.camel.Message;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import dev.aigateway.chain.AttemptLog;
+import com.fasterxml.jackson.databind.JsonNode;
+
+import dev.aigateway.api.AllProvidersFailed;
+import dev.aigateway.api.Attempt;
+import dev.aigateway.api.ChatRequest;
+import dev.aigateway.api.ChatResult;
+import dev.aigateway.api.GatewayException;
+import dev.aigateway.api.Json;
+import dev.aigateway.api.ProviderRejection;
+import dev.aigateway.api.RequestParser;
 import dev.aigateway.chain.LiveChains;
-import dev.aigateway.chain.ProviderCall;
 import dev.aigateway.chain.Secrets;
 import dev.aigateway.metrics.GatewayMetrics;
 import dev.aigateway.provider.Provider;
 import dev.aigateway.provider.Providers;
+import dev.aigateway.request.AttemptLog;
+import dev.aigateway.request.GatewayRequest;
 import dev.aigateway.stream.AnswerStream;
 import dev.aigateway.stream.AnswerStreams;
 import dev.aigateway.stream.SseClient;
@@ -47,10 +57,11 @@ public class HttpIngress {
         this.maxBodyBytes = maxBodyBytes;
     }
 
-    /** Validates the HTTP request; the exchange then carries the {@link ChatRequest} and an empty attempt log. */
+    /** Validates the HTTP request; its {@link GatewayRequest} then carries the {@link ChatRequest} and an empty attempt log. */
     public void readRequest(Exchange exchange) {
         Message m = exchange.getMessage();
-        exchange.setProperty(AttemptLog.PROPERTY, new AttemptLog());
+        GatewayRequest gateway = GatewayRequest.of(exchange);
+        gateway.setAttempts(new AttemptLog());
         if (!chains.live()) {
             // the server listens a moment before the chains are live: "come back in a second", never unknown_chain
             throw new GatewayException(503, "server_error", "gateway_starting", null,
@@ -66,10 +77,12 @@ public class HttpIngress {
             throw new GatewayException(413, "invalid_request_error", "request_too_large", null,
                     "Request body is " + raw.length + " bytes; the limit is " + maxBodyBytes + " (gateway.max-body-bytes)");
         }
-        ChatRequest request = parser.parse(raw, m.getHeader("x-gateway-chain", String.class),
-                chain -> chains.endpoint(chain) != null);
-        exchange.setProperty(ProviderCall.REQUEST, request);
-        chains.select(exchange, request.chain());
+        String chainHeader = m.getHeader("x-gateway-chain", String.class);
+        JsonNode root = RequestParser.readJson(raw);
+        String reason = RequestParser.routeReason(root, chainHeader);
+        ChatRequest request = parser.parse(root, chainHeader, chain -> chains.endpoint(chain) != null);
+        gateway.setChatRequest(request);
+        chains.select(gateway, request.chain(), reason);
         if (request.stream()) {
             streams.live(exchange, request);
             if (providers.anySimulated() && m instanceof org.apache.camel.component.platform.http.vertx.HttpMessage http) {
@@ -83,10 +96,11 @@ public class HttpIngress {
     public void writeResponse(Exchange exchange) throws Exception {
         Message m = exchange.getMessage();
         Object result = m.getBody();
-        AttemptLog log = exchange.getProperty(AttemptLog.PROPERTY, AttemptLog.class);
-        ChatRequest request = exchange.getProperty(ProviderCall.REQUEST, ChatRequest.class);
+        GatewayRequest gateway = GatewayRequest.of(exchange);
+        AttemptLog log = gateway.attempts();
+        ChatRequest request = gateway.chatRequest();
         m.removeHeaders("*");
-        AnswerStream answer = exchange.getProperty(AnswerStream.PROPERTY, AnswerStream.class);
+        AnswerStream answer = AnswerStream.of(gateway);
         metrics.request("http", request.chain(), outcome(result, answer), log.elapsedMs(), log.upstreamMs());
         if (answer != null && answer.sink() instanceof SseClient sse) {
             if (result instanceof ChatResult r) {
@@ -142,14 +156,15 @@ public class HttpIngress {
         if (!(caught instanceof GatewayException)) {
             LOG.error("Request failed inside the gateway", caught);
         }
-        AnswerStream answer = exchange.getProperty(AnswerStream.PROPERTY, AnswerStream.class);
+        GatewayRequest gateway = GatewayRequest.of(exchange);
+        AnswerStream answer = AnswerStream.of(gateway);
+        ChatRequest req = gateway.chatRequest();
         if (answer != null && answer.sink() instanceof SseClient sse && sse.started()) {
             // the stream is under way: the error can only be its last event
-            metrics.request("http", exchange.getProperty(ProviderCall.REQUEST, ChatRequest.class).chain(), "error", 0, 0);
+            metrics.request("http", req.chain(), "error", 0, 0);
             sse.fail(error.toBody());
             return;
         }
-        ChatRequest req = exchange.getProperty(ProviderCall.REQUEST, ChatRequest.class);
         metrics.request("http", req == null ? "none" : req.chain(), error.status() >= 500 ? "error" : "rejected", 0, 0);
         Message m = exchange.getMessage();
         m.removeHeaders("*");
@@ -159,8 +174,7 @@ public class HttpIngress {
         if (!error.shouldRetry()) {
             m.setHeader("x-should-retry", "false");
         }
-        respond(m, error.status(), error.toBody(), exchange.getProperty(AttemptLog.PROPERTY, AttemptLog.class),
-                exchange.getProperty(ProviderCall.REQUEST, ChatRequest.class));
+        respond(m, error.status(), error.toBody(), gateway.attempts(), req);
     }
 
     /** GET /v1/models: the model of every configured provider. */

@@ -1,4 +1,4 @@
-package dev.aigateway.chain;
+package dev.aigateway.request;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -6,13 +6,11 @@ import java.util.List;
 import dev.aigateway.api.Attempt;
 
 /**
- * The providers tried for one request, in order. It lives in an exchange property and is shared by
+ * The providers tried for one request, in order. It lives in the {@link GatewayRequest}, shared by
  * reference with the copies the circuit breakers make, so the provider routes and the fallbacks write
  * into the same log. Only the request's own thread touches it.
  */
 public final class AttemptLog {
-    public static final String PROPERTY = "gatewayAttempts";
-
     private final List<Attempt> attempts = new ArrayList<>(3);
     private final long startNanos = System.nanoTime();
     private String openProvider;
@@ -24,11 +22,11 @@ public final class AttemptLog {
         openSinceNanos = System.nanoTime();
     }
 
-    /** Records the call started by {@link #begin}; returns its latency. */
+    /** Records the call started by {@link #begin}; returns its latency. {@code error} comes masked (chain.Secrets). */
     public long finish(String provider, String outcome, int status, String error) {
         long latency = provider.equals(openProvider) ? (System.nanoTime() - openSinceNanos) / 1_000_000 : 0;
         openProvider = null;
-        attempts.add(new Attempt(provider, outcome, status, latency, Secrets.mask(error)));
+        attempts.add(new Attempt(provider, outcome, status, latency, error));
         return latency;
     }
 

@@ -1,0 +1,182 @@
+package dev.aigateway.request;
+
+import org.apache.camel.Exchange;
+
+import dev.aigateway.api.ChatRequest;
+
+/**
+ * Everything one client request carries through the routes, under the single exchange property
+ * {@value #PROPERTY}: the validated request, the caller's gateway key, the attempt log, the answer stream,
+ * the chain chosen (and why), the deadline, and what the Kafka ingress keeps of a request record.
+ * Created by the first ingress step that asks for it ({@link #of}); the circuit breakers' copies of the
+ * exchange share it by reference, like the attempt log inside it. Flags of one provider call (bytes sent,
+ * prefill, call again, key used, health bypass) stay plain properties of the copy that makes the call.
+ * Written by the request's own thread at ingress and chain selection; read afterwards.
+ *
+ * <p>It depends on no bean package: the key and the answer stream are held behind the narrow types
+ * {@link Key} and {@link Answer}, which {@code auth.GatewayKey} and {@code stream.AnswerStream} implement.
+ */
+public final class GatewayRequest {
+    /** The one exchange property of a client request (routes read e.g. {@code ${exchangeProperty.gateway.chainEndpoint}}). */
+    public static final String PROPERTY = "gateway";
+
+    /** What the request path (beyond auth) asks of the caller's gateway key. */
+    public interface Key {
+        String id();
+
+        boolean allowsModel(String model);
+    }
+
+    /** The request's answer stream (stream.AnswerStream); only the stream package looks inside. */
+    public interface Answer {
+    }
+
+    /** Where a Kafka request record came from; kept aside because the chain replaces the message headers. */
+    public record Origin(Object key, String topic, Object partition, Object offset) {
+    }
+
+    private ChatRequest chatRequest;
+    private Key key;
+    private AttemptLog attempts;
+    private Answer answerStream;
+    private String chain;
+    private String chainEndpoint;
+    private String routeReason;
+    private long deadlineNanos;
+    private boolean unaccounted;
+    // the Kafka ingress: the record as consumed, and where its reply goes
+    private byte[] originalRecord;
+    private Origin origin;
+    private String replyTopic;
+    private String requestId;
+    private String sessionId;
+
+    /** This exchange's request, created (and set) when the exchange has none yet. */
+    public static GatewayRequest of(Exchange exchange) {
+        GatewayRequest request = exchange.getProperty(PROPERTY, GatewayRequest.class);
+        if (request == null) {
+            request = new GatewayRequest();
+            exchange.setProperty(PROPERTY, request);
+        }
+        return request;
+    }
+
+    /** The validated request, or null before the ingress has read it (or when it was refused). */
+    public ChatRequest chatRequest() {
+        return chatRequest;
+    }
+
+    public void setChatRequest(ChatRequest chatRequest) {
+        this.chatRequest = chatRequest;
+    }
+
+    /** The caller's gateway key, or null when gateway.auth is off (or before authentication). */
+    public Key key() {
+        return key;
+    }
+
+    public void setKey(Key key) {
+        this.key = key;
+    }
+
+    /** The providers tried so far, or null before the ingress started the log. */
+    public AttemptLog attempts() {
+        return attempts;
+    }
+
+    public void setAttempts(AttemptLog attempts) {
+        this.attempts = attempts;
+    }
+
+    /** The answer stream (a streamed answer, or stream.internal), or null for an answer read whole. */
+    public Answer answerStream() {
+        return answerStream;
+    }
+
+    public void setAnswerStream(Answer answerStream) {
+        this.answerStream = answerStream;
+    }
+
+    /** The chain serving the request, or null before it was selected. */
+    public String chain() {
+        return chain;
+    }
+
+    /** The endpoint of the chain's version serving the request (routes/chat.yaml sends it there). */
+    public String chainEndpoint() {
+        return chainEndpoint;
+    }
+
+    /** Why this chain: default-chain, x-gateway-chain, body chain, require_expensive_model. */
+    public String routeReason() {
+        return routeReason;
+    }
+
+    public void selectChain(String chain, String endpoint, String reason) {
+        this.chain = chain;
+        this.chainEndpoint = endpoint;
+        this.routeReason = reason;
+    }
+
+    /** When the request must be answered (System.nanoTime), 0 when it has no deadline. */
+    public long deadlineNanos() {
+        return deadlineNanos;
+    }
+
+    public void setDeadlineNanos(long deadlineNanos) {
+        this.deadlineNanos = deadlineNanos;
+    }
+
+    /** The request was admitted by its key: it is to be charged, once (see {@link #chargeOnce}). */
+    public void admitted() {
+        unaccounted = true;
+    }
+
+    /** True the first time after {@link #admitted}, false ever after: a request is charged once. */
+    public boolean chargeOnce() {
+        boolean charge = unaccounted;
+        unaccounted = false;
+        return charge;
+    }
+
+    public byte[] originalRecord() {
+        return originalRecord;
+    }
+
+    public Origin origin() {
+        return origin;
+    }
+
+    /** Kafka: the record as consumed (bytes and origin), kept for its dead letter and reply key. */
+    public void setRecord(byte[] originalRecord, Origin origin) {
+        this.originalRecord = originalRecord;
+        this.origin = origin;
+    }
+
+    /** Kafka: the topic of the reply, or null before the record was read. */
+    public String replyTopic() {
+        return replyTopic;
+    }
+
+    public void setReplyTopic(String replyTopic) {
+        this.replyTopic = replyTopic;
+    }
+
+    /** Kafka: the request_id a reply echoes (given or derived), null when it was not a valid identifier. */
+    public String requestId() {
+        return requestId;
+    }
+
+    public void setRequestId(String requestId) {
+        this.requestId = requestId;
+    }
+
+    /** Kafka: the session_id a reply echoes, when valid. */
+    public String sessionId() {
+        return sessionId;
+    }
+
+    public void setSessionId(String sessionId) {
+        this.sessionId = sessionId;
+    }
+}
