@@ -34,15 +34,14 @@ class CooldownTest {
         assertEquals(1, gw.sim("openai").calls());
         JsonNode status = TestGateway.json(gw.get("/admin/providers")).path("providers").get(0);
         assertEquals("openai", status.path("provider").asText());
-        assertTrue(status.path("cooldown_remaining_ms").asLong() > 0, "the status page shows the cooldown: " + status);
+        long remaining = status.path("cooldown_remaining_ms").asLong();
+        // the first cooldown is drawn from 50-100 % of gateway.rate-limit-cooldown (800 ms here): read, not timed
+        assertTrue(remaining > 0 && remaining <= 800, "the status page shows the first cooldown: " + status);
 
         gw.sim("openai").faults(Faults.none(0));
-        long start = System.nanoTime();
         Awaitility.await().atMost(Duration.ofSeconds(3)).pollInterval(Duration.ofMillis(50)).until(() ->
                 "openai".equals(gw.chat(TestGateway.request("back")).headers().firstValue("x-gateway-provider").orElse(null)));
-        long waited = (System.nanoTime() - start) / 1_000_000;
-        assertTrue(waited <= 900, "the first cooldown is at most gateway.rate-limit-cooldown (800 ms): " + waited);
-        assertEquals(2, gw.sim("openai").calls());
+        assertEquals(2, gw.sim("openai").calls(), "called again once the cooldown is over, not before");
     }
 
     @Test
