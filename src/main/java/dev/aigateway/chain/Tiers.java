@@ -117,7 +117,11 @@ public final class Tiers {
                     failover.addOutput(deployment(deployments.get(i)));
                 }
             }
-            weighted.addOutput(failover);
+            // Camel refuses a loadBalance directly inside a loadBalance ("Loadbalancer already configured"):
+            // a pipeline around it makes it one ordinary output of the weighted balancer
+            org.apache.camel.model.PipelineDefinition branch = new org.apache.camel.model.PipelineDefinition();
+            branch.addOutput(failover);
+            weighted.addOutput(branch);
         }
         return weighted;
     }
