@@ -48,6 +48,23 @@ public final class LiveChains extends ModelLifecycleStrategySupport implements S
     private final ExecutorService activator;
     private final ExecutorService retirer;
     private volatile boolean started;
+    private Tiers tiers;
+    /** SPIKE: model alias -> chain, from each chain file's "models" template parameter (hot-reloaded with it). */
+    private final Map<String, String> aliases = new ConcurrentHashMap<>();
+
+    /** SPIKE: chain files may write their steps as {@code - to: tier:<deployments>} (see {@link Tiers}). */
+    public void tiers(Tiers tiers) {
+        this.tiers = tiers;
+    }
+
+    /** SPIKE: the chain a request's {@code model} selects, or null when no chain declares it. */
+    public String chainForModel(String model) {
+        return model == null ? null : aliases.get(model);
+    }
+
+    public Map<String, String> aliases() {
+        return Map.copyOf(aliases);
+    }
 
     /** @param providers the configured provider names (gateway.providers): the only ones a chain may name */
     public LiveChains(CamelContext context, Collection<String> providers) throws Exception {
@@ -82,7 +99,9 @@ public final class LiveChains extends ModelLifecycleStrategySupport implements S
             activator.submit(() -> activate(template));
         } else {
             // thrown into route loading: the gateway does not start with a chain it could never serve
+            expandTiers(template);
             checkProviders(template);
+            checkAliases(template);
             pending.put(id, template);
         }
     }
@@ -95,6 +114,16 @@ public final class LiveChains extends ModelLifecycleStrategySupport implements S
     @Override
     public void onCamelContextFullyStarted(CamelContext ctx, boolean alreadyStarted) {
         started = true;
+        // SPIKE: each deployment (openai.us) gets its provider route from the "provider" template, like a provider
+        for (String name : providers) {
+            if (name.contains(".") && context.getRoute("provider-" + name) == null) {
+                try {
+                    model.addRouteFromTemplate("provider-" + name, "provider", Map.of("name", name));
+                } catch (Exception e) {
+                    throw new IllegalStateException("deployment route " + name + ": " + e.getMessage(), e);
+                }
+            }
+        }
         pending.values().forEach(this::activate);
         pending.clear();
     }
@@ -103,7 +132,9 @@ public final class LiveChains extends ModelLifecycleStrategySupport implements S
         String templateId = template.getId();
         String chain = templateId.substring(PREFIX.length());
         try {
+            expandTiers(template);
             checkProviders(template);
+            Map<String, String> models = checkAliases(template);
             awaitAdded(template);
             // the reload appended the edited template: only the newest may stay under this id
             for (RouteTemplateDefinition older : List.copyOf(model.getRouteTemplateDefinitions())) {
@@ -119,6 +150,8 @@ public final class LiveChains extends ModelLifecycleStrategySupport implements S
                         + "-{{version}}");
             }
             String previous = liveRoute.put(chain, routeId);
+            aliases.values().removeIf(chain::equals);
+            models.forEach((alias, c) -> aliases.put(alias, c));
             LOG.info("Chain {} is live as route {} ({})", chain, routeId, sourceOf(template));
             if (previous != null) {
                 retirer.submit(() -> retire(chain, previous));
@@ -140,7 +173,7 @@ public final class LiveChains extends ModelLifecycleStrategySupport implements S
             return;
         }
         for (String name : providersNamed(template.getRoute().getOutputs(), new ArrayList<>())) {
-            if (!name.contains("{{") && !providers.contains(name)) {
+            if (!name.contains("{{") && !providers.contains(name) && !Tiers.STEP_BREAKER.equals(name)) {
                 throw new SettingException("Chain file " + sourceOf(template) + " names provider '" + name
                         + "', which is not configured; configured providers (gateway.providers): "
                         + String.join(", ", providers));
@@ -170,6 +203,42 @@ public final class LiveChains extends ModelLifecycleStrategySupport implements S
             providersNamed(step.getOutputs(), names); // a choice's outputs are its when/otherwise clauses
         }
         return names;
+    }
+
+    private void expandTiers(RouteTemplateDefinition template) {
+        if (tiers != null && template.getRoute() != null) {
+            tiers.expand(template.getRoute().getOutputs());
+        }
+    }
+
+    /**
+     * SPIKE: the template parameter "models" (its defaultValue, comma separated) names the model aliases that
+     * select this chain; an alias another chain already declares refuses the file.
+     */
+    private Map<String, String> checkAliases(RouteTemplateDefinition template) {
+        String chain = template.getId().substring(PREFIX.length());
+        Map<String, String> mine = new java.util.LinkedHashMap<>();
+        if (template.getTemplateParameters() == null) {
+            return mine;
+        }
+        for (var p : template.getTemplateParameters()) {
+            if ("models".equals(p.getName()) && p.getDefaultValue() != null) {
+                for (String alias : p.getDefaultValue().split(",")) {
+                    String a = alias.trim();
+                    String other = aliases.get(a);
+                    if (other != null && !other.equals(chain)) {
+                        throw new SettingException("model '" + a + "' is already declared by chain " + other);
+                    }
+                    if (!a.isEmpty()) {
+                        mine.put(a, chain);
+                    }
+                }
+            }
+        }
+        if (!started) {
+            aliases.putAll(mine);
+        }
+        return mine;
     }
 
     /** Stops an old version after its in-flight requests finish (graceful stop; nothing new enters it). */

@@ -2,6 +2,7 @@ package dev.aigateway.config;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Function;
 
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
@@ -141,7 +142,12 @@ public class GatewayBeans implements CamelConfiguration {
         context.getRegistry().bind("attempts", new Attempts(providers, metrics, "try-last".equals(healthMode),
                 context.createProducerTemplate(), cooldowns,
                 settings.duration("gateway.wait-for-cooldown-max")));
-        LiveChains chains = new LiveChains(context, providers.all().stream().map(Provider::name).toList());
+        LiveChains chains = new LiveChains(context, providers.routableNames());
+        chains.tiers(new dev.aigateway.chain.Tiers(providers));
+        // SPIKE: the tiers' step-to-step circuitBreaker EIP needs a breaker; this one never opens (the deployments' do)
+        CircuitBreaker chainStep = CircuitBreaker.ofDefaults(dev.aigateway.chain.Tiers.STEP_BREAKER);
+        chainStep.transitionToDisabledState();
+        context.getRegistry().bind(dev.aigateway.chain.Tiers.STEP_BREAKER, CircuitBreaker.class, chainStep);
         context.getRegistry().bind("chains", chains);
         ApiKeys apiKeys = new ApiKeys(settings.bool("gateway.auth.enabled"),
                 new KeyFile(java.nio.file.Path.of(required.apply("gateway.auth.keys-file"))), metrics, 500);
@@ -177,9 +183,36 @@ public class GatewayBeans implements CamelConfiguration {
             Settings config) throws Exception {
         String mode = config.oneOf("gateway.simulator.mode", "auto", "on", "off");
         List<ProviderSettings> settings = new ArrayList<>();
+        // SPIKE: provider.<p>.deployments=us,eu makes one Provider per deployment, named <p>.<d>, whose settings are
+        // provider.<p>.deployment.<d>.<key>, else provider.<p>.<key>
+        Map<String, String> deploymentOf = new java.util.LinkedHashMap<>();
+        Map<String, Integer> weightOf = new java.util.HashMap<>();
         for (String name : config.required("gateway.providers").split(",")) {
-            if (!name.isBlank()) {
-                settings.add(ProviderSettings.read(name.trim(), property));
+            if (name.isBlank()) {
+                continue;
+            }
+            String provider = name.trim();
+            String list = config.optional("provider." + provider + ".deployments");
+            if (list == null) {
+                settings.add(ProviderSettings.read(provider, property));
+                deploymentOf.put(provider, provider);
+                continue;
+            }
+            for (String d : list.split(",")) {
+                String deployment = provider + "." + d.trim();
+                String own = "provider." + deployment + ".";
+                Function<String, String> layered = key -> {
+                    if (!key.startsWith(own)) {
+                        return property.apply(key);
+                    }
+                    String rest = key.substring(own.length());
+                    String v = property.apply("provider." + provider + ".deployment." + d.trim() + "." + rest);
+                    return v != null ? v : property.apply("provider." + provider + "." + rest);
+                };
+                settings.add(ProviderSettings.read(deployment, layered));
+                deploymentOf.put(deployment, provider);
+                weightOf.put(deployment, new Settings(layered).optional(own + "weight") == null ? 1
+                        : new Settings(layered).integer(own + "weight", 1, 1000));
             }
         }
         List<KeySource> credentials = new ArrayList<>();
@@ -223,6 +256,8 @@ public class GatewayBeans implements CamelConfiguration {
             }
             providers.add(new Provider(s, Providers.adapterFor(s.api()), credential, baseUrl, demo));
         }
+        deploymentOf.forEach((deployment, provider) -> providers.deployment(provider, deployment,
+                weightOf.getOrDefault(deployment, 1)));
         if (simulator != null) {
             ProviderSimulator sim = simulator;
             context.getRegistry().bind("providerSimulator", sim);

@@ -1,0 +1,157 @@
+package dev.aigateway.chain;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import org.apache.camel.model.BeanDefinition;
+import org.apache.camel.model.CircuitBreakerDefinition;
+import org.apache.camel.model.LoadBalanceDefinition;
+import org.apache.camel.model.OnFallbackDefinition;
+import org.apache.camel.model.ProcessorDefinition;
+import org.apache.camel.model.Resilience4jConfigurationDefinition;
+import org.apache.camel.model.SendDefinition;
+import org.apache.camel.model.ToDefinition;
+import org.apache.camel.model.loadbalancer.FailoverLoadBalancerDefinition;
+import org.apache.camel.model.loadbalancer.WeightedLoadBalancerDefinition;
+
+import dev.aigateway.config.SettingException;
+import dev.aigateway.provider.Providers;
+
+/**
+ * SPIKE: expands the flat steps of a chain file ({@code - to: tier:openai}, {@code - to: tier:anthropic,gemini})
+ * into the Camel model the chain runs: step N is a circuitBreaker EIP (breaker {@value #STEP_BREAKER}, which never
+ * opens) whose onFallback holds step N+1; the last step's onFallback ends in {@code attempts.allFailed}.
+ * Inside a step, its deployments:
+ * <pre>
+ * loadBalance weighted(distributionRatio w1,w2,..)         (one deployment: no loadBalance)
+ *   ├─ loadBalance failover(roundRobin=false, maximumFailoverAttempts=n-1): [d1, d2, .., dn]
+ *   ├─ loadBalance failover(...):                                            [d2, d1, .., dn]
+ * each di = circuitBreaker(breaker di) { to direct:provider-di } onFallback { attempts.passOver(*, 'di') }
+ * </pre>
+ * passOver records the attempt and throws, so failover moves on to the next deployment and, once all are out,
+ * the step's circuitBreaker falls back to the next step.
+ */
+public final class Tiers {
+    public static final String SCHEME = "tier:";
+    /** Registry name of the breaker the step-to-step circuitBreaker EIPs share (DISABLED: it never opens). */
+    public static final String STEP_BREAKER = "chain-step";
+
+    private final Providers providers;
+
+    public Tiers(Providers providers) {
+        this.providers = providers;
+    }
+
+    /** Rewrites {@code outputs} in place when they hold tier steps; they must be the route's last steps. */
+    public void expand(List<ProcessorDefinition<?>> outputs) {
+        int first = -1;
+        for (int i = 0; i < outputs.size(); i++) {
+            if (tierOf(outputs.get(i)) != null) {
+                first = first < 0 ? i : first;
+            } else if (first >= 0) {
+                throw new SettingException("tier steps must be the chain's last steps; found "
+                        + outputs.get(i).getShortName() + " after them");
+            }
+        }
+        if (first < 0) {
+            return;
+        }
+        List<List<String>> steps = new ArrayList<>();
+        for (ProcessorDefinition<?> step : outputs.subList(first, outputs.size())) {
+            steps.add(deployments(tierOf(step)));
+        }
+        ProcessorDefinition<?> chain = chain(steps, 0);
+        while (outputs.size() > first) {
+            outputs.remove(outputs.size() - 1);
+        }
+        outputs.add(chain);
+    }
+
+    /** The deployments a step names, checked: "openai" = all of openai's deployments, "openai.us" = one. */
+    List<String> deployments(String tier) {
+        List<String> out = new ArrayList<>();
+        for (String name : tier.split(",")) {
+            List<String> ds = providers.deploymentsOf(name.trim());
+            if (ds.isEmpty()) {
+                throw new SettingException("tier names '" + name.trim() + "', which is neither a provider nor a "
+                        + "deployment; configured: " + String.join(", ", providers.routableNames()));
+            }
+            for (String d : ds) {
+                if (!out.contains(d)) {
+                    out.add(d);
+                }
+            }
+        }
+        return out;
+    }
+
+    private ProcessorDefinition<?> chain(List<List<String>> steps, int index) {
+        List<String> tier = steps.get(index);
+        CircuitBreakerDefinition step = breaker(STEP_BREAKER);
+        step.addOutput(tier(tier));
+        OnFallbackDefinition fallback = new OnFallbackDefinition();
+        fallback.addOutput(bean("tierOut(*, '" + String.join(",", tier) + "')"));
+        fallback.addOutput(index + 1 < steps.size() ? chain(steps, index + 1) : bean("allFailed"));
+        step.setOnFallback(fallback);
+        return step;
+    }
+
+    private ProcessorDefinition<?> tier(List<String> deployments) {
+        if (deployments.size() == 1) {
+            return deployment(deployments.get(0));
+        }
+        LoadBalanceDefinition weighted = new LoadBalanceDefinition();
+        WeightedLoadBalancerDefinition w = new WeightedLoadBalancerDefinition();
+        w.setDistributionRatio(String.join(",", deployments.stream().map(d -> String.valueOf(providers.weight(d))).toList()));
+        w.setRoundRobin(System.getProperty("spike.weighted.round-robin", "true"));
+        weighted.setLoadBalancerType(w);
+        for (int first = 0; first < deployments.size(); first++) {
+            LoadBalanceDefinition failover = new LoadBalanceDefinition();
+            FailoverLoadBalancerDefinition f = new FailoverLoadBalancerDefinition();
+            f.setRoundRobin("false");
+            f.setMaximumFailoverAttempts(String.valueOf(deployments.size() - 1));
+            failover.setLoadBalancerType(f);
+            failover.addOutput(deployment(deployments.get(first)));
+            for (int i = 0; i < deployments.size(); i++) {
+                if (i != first) {
+                    failover.addOutput(deployment(deployments.get(i)));
+                }
+            }
+            // Camel refuses a loadBalance directly inside a loadBalance ("Loadbalancer already configured"):
+            // a pipeline around it makes it one ordinary output of the weighted balancer
+            org.apache.camel.model.PipelineDefinition branch = new org.apache.camel.model.PipelineDefinition();
+            branch.addOutput(failover);
+            weighted.addOutput(branch);
+        }
+        return weighted;
+    }
+
+    private static CircuitBreakerDefinition deployment(String name) {
+        CircuitBreakerDefinition cb = breaker(name);
+        cb.addOutput(new ToDefinition("direct:provider-" + name));
+        OnFallbackDefinition fallback = new OnFallbackDefinition();
+        fallback.addOutput(bean("passOver(*, '" + name + "')"));
+        cb.setOnFallback(fallback);
+        return cb;
+    }
+
+    private static CircuitBreakerDefinition breaker(String name) {
+        CircuitBreakerDefinition cb = new CircuitBreakerDefinition();
+        Resilience4jConfigurationDefinition r4j = new Resilience4jConfigurationDefinition();
+        r4j.setCircuitBreaker(name);
+        cb.setResilience4jConfiguration(r4j);
+        return cb;
+    }
+
+    private static BeanDefinition bean(String method) {
+        BeanDefinition b = new BeanDefinition();
+        b.setRef("attempts");
+        b.setMethod(method);
+        return b;
+    }
+
+    private static String tierOf(ProcessorDefinition<?> step) {
+        return step instanceof SendDefinition<?> send && send.getUri() != null && send.getUri().startsWith(SCHEME)
+                ? send.getUri().substring(SCHEME.length()) : null;
+    }
+}
