@@ -29,6 +29,8 @@ public class HttpIngress {
     private static final Logger LOG = LoggerFactory.getLogger(HttpIngress.class);
     /** Response header on an answer written by the embedded simulator (never on a real provider's). */
     public static final String SIMULATED = "x-gateway-simulated";
+    /** Response header: the chain that served the request and why it was chosen ({@link ChatRequest#route()}). */
+    public static final String ROUTE = "x-gateway-route";
 
     private final RequestParser parser;
     private final Providers providers;
@@ -65,6 +67,9 @@ public class HttpIngress {
                 chain -> chains.endpoint(chain) != null);
         exchange.setProperty(ProviderCall.REQUEST, request);
         chains.select(exchange, request.chain());
+        if (request.stream() && m instanceof org.apache.camel.component.platform.http.vertx.HttpMessage http) {
+            http.getResponse().putHeader(ROUTE, request.routeHeader()); // a stream's headers leave with its first chunk
+        }
         if (request.stream()) {
             streams.live(exchange, request);
             if (providers.anySimulated() && m instanceof org.apache.camel.component.platform.http.vertx.HttpMessage http) {
@@ -158,18 +163,12 @@ public class HttpIngress {
                 exchange.getProperty(ProviderCall.REQUEST, ChatRequest.class));
     }
 
-    /** GET /v1/models: the model of every configured provider. */
+    /** GET /v1/models: every model alias a client may ask for, with the chain it selects (see {@link ModelRoutes}). */
     public void models(Exchange exchange) throws Exception {
-        ObjectNode body = Json.object().put("object", "list");
-        ArrayNode data = body.putArray("data");
-        for (Provider p : providers.all()) {
-            data.addObject().put("id", p.settings().model()).put("object", "model").put("created", 0)
-                    .put("owned_by", p.name());
-        }
         Message m = exchange.getMessage();
         m.removeHeaders("*");
         m.setHeader(Exchange.CONTENT_TYPE, "application/json");
-        m.setBody(Json.MAPPER.writeValueAsBytes(body));
+        m.setBody(Json.MAPPER.writeValueAsBytes(parser.modelRoutes().modelList()));
     }
 
     /** The outcome tag of a chain's result, the same for every ingress. */
@@ -184,7 +183,7 @@ public class HttpIngress {
     public static ObjectNode gatewayJson(ChatResult r, ChatRequest request, AttemptLog log, AnswerStream answer) {
         ObjectNode gateway = Json.object();
         gateway.put("provider", r.provider()).put("request_id", request.requestId()).put("chain", request.chain())
-                .put("latency_ms", log.elapsedMs()).put("upstream_latency_ms", r.upstreamLatencyMs())
+                .put("route", request.route()).put("latency_ms", log.elapsedMs()).put("upstream_latency_ms", r.upstreamLatencyMs())
                 .put("cost_usd", r.costUsd());
         attemptsJson(gateway.putArray("attempts"), log);
         if (answer != null) {
@@ -216,6 +215,7 @@ public class HttpIngress {
         }
         if (request != null) {
             m.setHeader("x-request-id", request.requestId());
+            m.setHeader(ROUTE, request.routeHeader());
             if (!request.droppedFields().isEmpty()) {
                 m.setHeader("x-gateway-dropped-fields", String.join(",", request.droppedFields()));
             }

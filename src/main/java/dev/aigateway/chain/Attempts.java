@@ -80,7 +80,7 @@ public class Attempts {
     }
 
     /**
-     * SPIKE: a deployment's circuitBreaker fell back inside a tier: record why, then throw so that the tier's
+     * A deployment's circuitBreaker fell back inside a tier: record why, then throw so that the tier's
      * failover loadBalance passes on to its next deployment (or, when none is left, the step falls back).
      */
     public void passOver(Exchange exchange, String deployment) {
@@ -89,12 +89,12 @@ public class Attempts {
         throw new TierPassOverException(deployment, caught);
     }
 
-    /** SPIKE: every deployment of a tier is out; the chain's next step follows (each was recorded by passOver). */
+    /** Every deployment of a tier is out; the chain's next step follows (each was recorded by passOver). */
     public void tierOut(Exchange exchange, String tier) {
         LOG.debug("Tier {} is out: the chain falls back to its next step", tier);
     }
 
-    /** SPIKE: thrown inside a tier to move to the next deployment; no stack trace (an expected condition). */
+    /** Thrown inside a tier to move to the next deployment; no stack trace (an expected condition). */
     public static final class TierPassOverException extends RuntimeException {
         TierPassOverException(String deployment, Throwable cause) {
             super(deployment + " passed over" + (cause == null ? " (breaker refused the call)" : ": " + cause.getMessage()),

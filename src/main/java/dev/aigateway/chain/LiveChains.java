@@ -19,6 +19,7 @@ import org.apache.camel.model.SendDefinition;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import dev.aigateway.api.ModelRoutes;
 import dev.aigateway.config.SettingException;
 
 /**
@@ -49,21 +50,27 @@ public final class LiveChains extends ModelLifecycleStrategySupport implements S
     private final ExecutorService retirer;
     private volatile boolean started;
     private Tiers tiers;
-    /** SPIKE: model alias -> chain, from each chain file's "models" template parameter (hot-reloaded with it). */
-    private final Map<String, String> aliases = new ConcurrentHashMap<>();
+    /**
+     * Model alias -> chain, from each chain file's "models" template parameter (hot-reloaded with it); replaced
+     * whole, so a request never sees a chain's aliases half moved.
+     */
+    private volatile Map<String, String> aliases = Map.of();
+    /** Chain -> the file it was loaded from, to name both files when two declare the same model. */
+    private final Map<String, String> sources = new ConcurrentHashMap<>();
 
-    /** SPIKE: chain files may write their steps as {@code - to: tier:<deployments>} (see {@link Tiers}). */
+    /** Chain files write their steps as {@code - to: tier:<deployments>} (see {@link Tiers}). */
     public void tiers(Tiers tiers) {
         this.tiers = tiers;
     }
 
-    /** SPIKE: the chain a request's {@code model} selects, or null when no chain declares it. */
+    /** The chain a request's {@code model} selects, or null when no chain declares it. */
     public String chainForModel(String model) {
         return model == null ? null : aliases.get(model);
     }
 
+    /** Every model alias a chain file declares, with its chain (as loaded now). */
     public Map<String, String> aliases() {
-        return Map.copyOf(aliases);
+        return aliases;
     }
 
     /** @param providers the configured provider names (gateway.providers): the only ones a chain may name */
@@ -114,7 +121,7 @@ public final class LiveChains extends ModelLifecycleStrategySupport implements S
     @Override
     public void onCamelContextFullyStarted(CamelContext ctx, boolean alreadyStarted) {
         started = true;
-        // SPIKE: each deployment (openai.us) gets its provider route from the "provider" template, like a provider
+        // each deployment (openai.us) gets its provider route from the "provider" template, like a provider
         for (String name : providers) {
             if (name.contains(".") && context.getRoute("provider-" + name) == null) {
                 try {
@@ -150,8 +157,8 @@ public final class LiveChains extends ModelLifecycleStrategySupport implements S
                         + "-{{version}}");
             }
             String previous = liveRoute.put(chain, routeId);
-            aliases.values().removeIf(chain::equals);
-            models.forEach((alias, c) -> aliases.put(alias, c));
+            publishAliases(chain, models);
+            sources.put(chain, sourceOf(template));
             LOG.info("Chain {} is live as route {} ({})", chain, routeId, sourceOf(template));
             if (previous != null) {
                 retirer.submit(() -> retire(chain, previous));
@@ -207,38 +214,58 @@ public final class LiveChains extends ModelLifecycleStrategySupport implements S
 
     private void expandTiers(RouteTemplateDefinition template) {
         if (tiers != null && template.getRoute() != null) {
-            tiers.expand(template.getRoute().getOutputs());
+            try {
+                tiers.expand(template.getRoute().getOutputs());
+            } catch (SettingException e) {
+                throw new SettingException("Chain file " + sourceOf(template) + " " + e.getMessage());
+            }
         }
     }
 
     /**
-     * SPIKE: the template parameter "models" (its defaultValue, comma separated) names the model aliases that
-     * select this chain; an alias another chain already declares refuses the file.
+     * The template parameter "models" (its defaultValue, comma separated) names the model aliases that select this
+     * chain. Refused: an alias another chain already declares (a copied file keeps its original's models), the
+     * reserved {@value ModelRoutes#AUTO}, and a name a client could not send as a model.
      */
     private Map<String, String> checkAliases(RouteTemplateDefinition template) {
         String chain = template.getId().substring(PREFIX.length());
         Map<String, String> mine = new java.util.LinkedHashMap<>();
-        if (template.getTemplateParameters() == null) {
-            return mine;
-        }
-        for (var p : template.getTemplateParameters()) {
-            if ("models".equals(p.getName()) && p.getDefaultValue() != null) {
-                for (String alias : p.getDefaultValue().split(",")) {
-                    String a = alias.trim();
-                    String other = aliases.get(a);
-                    if (other != null && !other.equals(chain)) {
-                        throw new SettingException("model '" + a + "' is already declared by chain " + other);
-                    }
-                    if (!a.isEmpty()) {
-                        mine.put(a, chain);
-                    }
+        for (var p : template.getTemplateParameters() == null ? List.<org.apache.camel.model.RouteTemplateParameterDefinition>of()
+                : template.getTemplateParameters()) {
+            if (!"models".equals(p.getName()) || p.getDefaultValue() == null) {
+                continue;
+            }
+            for (String alias : p.getDefaultValue().split(",")) {
+                String a = alias.trim();
+                if (a.isEmpty()) {
+                    continue;
                 }
+                if (ModelRoutes.AUTO.equals(a) || !a.matches("[A-Za-z0-9][A-Za-z0-9._:/@-]{0,127}")) {
+                    throw new SettingException("Chain file " + sourceOf(template) + " declares model '" + a + "': "
+                            + (ModelRoutes.AUTO.equals(a) ? "'auto' is reserved (it selects gateway.default-chain)"
+                                    : "a model name is letters, digits and . _ : / @ - (at most 128)"));
+                }
+                String other = aliases.get(a);
+                if (other != null && !other.equals(chain)) {
+                    throw new SettingException("Chain file " + sourceOf(template) + " declares model '" + a
+                            + "', which chain " + other + " (" + sources.getOrDefault(other, "routes")
+                            + ") already declares: give each chain file its own models");
+                }
+                mine.put(a, chain);
             }
         }
         if (!started) {
-            aliases.putAll(mine);
+            publishAliases(chain, mine);
+            sources.put(chain, sourceOf(template));
         }
         return mine;
+    }
+
+    private synchronized void publishAliases(String chain, Map<String, String> mine) {
+        Map<String, String> next = new java.util.HashMap<>(aliases);
+        next.values().removeIf(chain::equals);
+        next.putAll(mine);
+        aliases = Map.copyOf(next);
     }
 
     /** Stops an old version after its in-flight requests finish (graceful stop; nothing new enters it). */

@@ -7,6 +7,7 @@ import org.apache.camel.model.BeanDefinition;
 import org.apache.camel.model.CircuitBreakerDefinition;
 import org.apache.camel.model.LoadBalanceDefinition;
 import org.apache.camel.model.OnFallbackDefinition;
+import org.apache.camel.model.PipelineDefinition;
 import org.apache.camel.model.ProcessorDefinition;
 import org.apache.camel.model.Resilience4jConfigurationDefinition;
 import org.apache.camel.model.SendDefinition;
@@ -18,7 +19,7 @@ import dev.aigateway.config.SettingException;
 import dev.aigateway.provider.Providers;
 
 /**
- * SPIKE: expands the flat steps of a chain file ({@code - to: tier:openai}, {@code - to: tier:anthropic,gemini})
+ * Expands the flat steps of a chain file ({@code - to: tier:openai}, {@code - to: tier:anthropic,gemini})
  * into the Camel model the chain runs: step N is a circuitBreaker EIP (breaker {@value #STEP_BREAKER}, which never
  * opens) whose onFallback holds step N+1; the last step's onFallback ends in {@code attempts.allFailed}.
  * Inside a step, its deployments:
@@ -49,8 +50,8 @@ public final class Tiers {
             if (tierOf(outputs.get(i)) != null) {
                 first = first < 0 ? i : first;
             } else if (first >= 0) {
-                throw new SettingException("tier steps must be the chain's last steps; found "
-                        + outputs.get(i).getShortName() + " after them");
+                throw new SettingException("has a " + outputs.get(i).getShortName()
+                        + " step after its tier steps: the \"- to: tier:...\" lines must be the chain's last steps");
             }
         }
         if (first < 0) {
@@ -73,8 +74,8 @@ public final class Tiers {
         for (String name : tier.split(",")) {
             List<String> ds = providers.deploymentsOf(name.trim());
             if (ds.isEmpty()) {
-                throw new SettingException("tier names '" + name.trim() + "', which is neither a provider nor a "
-                        + "deployment; configured: " + String.join(", ", providers.routableNames()));
+                throw new SettingException("names '" + name.trim() + "' in \"tier:" + tier + "\", which is neither a "
+                        + "configured provider nor a deployment; configured: " + String.join(", ", providers.routableNames()));
             }
             for (String d : ds) {
                 if (!out.contains(d)) {
@@ -103,7 +104,8 @@ public final class Tiers {
         LoadBalanceDefinition weighted = new LoadBalanceDefinition();
         WeightedLoadBalancerDefinition w = new WeightedLoadBalancerDefinition();
         w.setDistributionRatio(String.join(",", deployments.stream().map(d -> String.valueOf(providers.weight(d))).toList()));
-        w.setRoundRobin(System.getProperty("spike.weighted.round-robin", "true"));
+        // weighted round robin: the configured split exactly, also over a short window (random drifts)
+        w.setRoundRobin("true");
         weighted.setLoadBalancerType(w);
         for (int first = 0; first < deployments.size(); first++) {
             LoadBalanceDefinition failover = new LoadBalanceDefinition();
@@ -119,7 +121,7 @@ public final class Tiers {
             }
             // Camel refuses a loadBalance directly inside a loadBalance ("Loadbalancer already configured"):
             // a pipeline around it makes it one ordinary output of the weighted balancer
-            org.apache.camel.model.PipelineDefinition branch = new org.apache.camel.model.PipelineDefinition();
+            PipelineDefinition branch = new PipelineDefinition();
             branch.addOutput(failover);
             weighted.addOutput(branch);
         }

@@ -105,8 +105,7 @@ public class KafkaIngress {
         }
         JsonNode root = loose != null ? loose : RequestParser.readJson(raw); // throws the precise 400 (empty, invalid JSON)
         ChatRequest parsed = parser.parse(root, chain, c -> chains.endpoint(c) != null);
-        ChatRequest request = new ChatRequest(parsed.body(), parsed.chain(),
-                exchange.getProperty(REQUEST_ID, String.class), parsed.sessionId(), parsed.droppedFields());
+        ChatRequest request = parsed.withRequestId(exchange.getProperty(REQUEST_ID, String.class));
         exchange.setProperty(ProviderCall.REQUEST, request);
         chains.select(exchange, request.chain());
     }
@@ -162,7 +161,7 @@ public class KafkaIngress {
         ChatRequest request = exchange.getProperty(ProviderCall.REQUEST, ChatRequest.class);
         AttemptLog log = exchange.getProperty(AttemptLog.PROPERTY, AttemptLog.class);
         ObjectNode reply = Json.object().put("request_id", request.requestId()).put("session_id", request.sessionId())
-                .put("chain", request.chain());
+                .put("chain", request.chain()).put("route", request.route());
         AnswerStream answer = exchange.getProperty(AnswerStream.PROPERTY, AnswerStream.class);
         metrics.request("kafka", request.chain(), HttpIngress.outcome(result, answer), log.elapsedMs(), log.upstreamMs());
         if (result instanceof ChatResult r) {
