@@ -17,6 +17,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -58,6 +59,7 @@ class TieredChainTest {
                 Map.entry("provider.openai.deployments", "us,eu"),
                 Map.entry("provider.openai.deployment.us.base-url", "@SIM@/openai-us/v1"),
                 Map.entry("provider.openai.deployment.us.weight", "3"),
+                Map.entry("provider.openai.deployment.us.region", "us-east"),
                 Map.entry("provider.openai.deployment.eu.base-url", "@SIM@/openai-eu/v1"),
                 Map.entry("provider.openai.deployment.eu.weight", "1"),
                 Map.entry("camel.main.routes-include-pattern", "file:" + routes.toAbsolutePath() + "/*.yaml"),
@@ -111,6 +113,21 @@ class TieredChainTest {
         String metrics = gw.management("/observe/metrics").body();
         assertTrue(metrics.contains("resilience4j_circuitbreaker_state{name=\"openai.us\",state=\"open\"} 1.0"),
                 metrics.lines().filter(l -> l.startsWith("resilience4j_circuitbreaker_state")).toList().toString());
+        // the provider tag stays the provider's name; the deployment tag says which one
+        assertTrue(metrics.contains("gateway_attempts_total{deployment=\"openai.eu\",outcome=\"ok\",provider=\"openai\"} "),
+                metrics.lines().filter(l -> l.startsWith("gateway_attempts_total")).toList().toString());
+        assertTrue(metrics.contains("gateway_breaker_transitions_total{deployment=\"openai.us\",from=\"CLOSED\",provider=\"openai\",to=\"OPEN\"} "),
+                metrics.lines().filter(l -> l.startsWith("gateway_breaker")).toList().toString());
+        JsonNode admin = TestGateway.json(gw.get("/admin/providers")).path("providers");
+        JsonNode usStatus = null;
+        for (JsonNode d : admin) {
+            usStatus = "openai.us".equals(d.path("deployment").asText()) ? d : usStatus;
+        }
+        assertEquals("openai", usStatus.path("provider").asText(), admin.toString());
+        assertEquals("us-east", usStatus.path("region").asText());
+        assertEquals(3, usStatus.path("weight").asInt());
+        assertEquals("OPEN", usStatus.at("/breaker/state").asText());
+        assertTrue(usStatus.path("fallbacks").asLong() >= 2, usStatus.toString());
     }
 
     @Test
@@ -144,6 +161,41 @@ class TieredChainTest {
         }
         assertEquals(0, gw.sim("openai-us").calls());
         assertEquals(0, gw.breaker("openai.us").getMetrics().getNumberOfBufferedCalls(), "a skip is no breaker call");
+    }
+
+    @Test
+    @Order(3)
+    void anUnhealthyDeploymentIsPassedOverInTheTierAndStillTriedLastBeforeTheRequestFails() {
+        observe("openai.us", false);
+        for (int i = 0; i < 10; i++) {
+            HttpResponse<String> r = gw.chat(TestGateway.request("unhealthy " + i));
+            assertEquals("openai.eu", r.headers().firstValue("x-gateway-provider").orElseThrow(), r.body());
+        }
+        assertEquals(0, gw.sim("openai-us").calls(), "skipped while marked down");
+        // everything else really failing: health.mode=try-last calls openai.us after all, outside its breaker
+        for (String p : new String[] { "openai-eu", "anthropic", "gemini", "deepseek", "holysheep" }) {
+            gw.sim(p).faults(Faults.of("error").withStatus(500));
+        }
+        HttpResponse<String> last = gw.chat(TestGateway.request("last resort"));
+        assertEquals(200, last.statusCode(), last.body());
+        assertEquals("openai.us", last.headers().firstValue("x-gateway-provider").orElseThrow());
+        assertEquals(1, gw.sim("openai-us").calls());
+        observe("openai.us", true);
+    }
+
+    @Test
+    @Order(3)
+    void whenEveryDeploymentIsCoolingDownTheRequestWaitsForTheFirstFreeOne() {
+        Cooldowns cooldowns = gw.context().getRegistry().lookupByNameAndType("cooldowns", Cooldowns.class);
+        for (String d : new String[] { "openai.us", "anthropic", "gemini", "deepseek", "holysheep" }) {
+            cooldowns.coolDown(d, 60_000, "test");
+        }
+        cooldowns.coolDown("openai.eu", 300, "test");
+        HttpResponse<String> r = gw.chat(TestGateway.request("wait for me"));
+        assertEquals(200, r.statusCode(), r.body());
+        assertEquals("openai.eu", r.headers().firstValue("x-gateway-provider").orElseThrow());
+        assertEquals(1, gw.sim("openai-eu").calls());
+        assertEquals(0, gw.sim("openai-us").calls() + gw.sim("anthropic").calls() + gw.sim("gemini").calls());
     }
 
     @Test
@@ -221,6 +273,19 @@ class TieredChainTest {
         writeChain(chain);
         await().atMost(Duration.ofSeconds(4)).until(() -> chains.chainForModel("tiered") == null);
         assertEquals(400, gw.chat(TestGateway.request("m").replace("gpt-4.1", "tiered")).statusCode(), "the model left with the edit");
+    }
+
+    /** A health result for {@code deployment}, as another instance's probe would publish it. */
+    private static void observe(String deployment, boolean healthy) {
+        dev.aigateway.health.ProviderHealth health = gw.context().getRegistry()
+                .lookupByNameAndType("providerHealth", dev.aigateway.health.ProviderHealth.class);
+        var exchange = new org.apache.camel.support.DefaultExchange(gw.context());
+        exchange.getMessage().setHeader(org.apache.camel.component.kafka.KafkaConstants.KEY, deployment.getBytes());
+        exchange.getMessage().setBody(("{\"provider\":\"" + deployment + "\",\"healthy\":" + healthy
+                + ",\"latency_ms\":1,\"status\":" + (healthy ? 200 : 0) + ",\"error\":null,\"timestamp\":\""
+                + java.time.Instant.now() + "\",\"instance\":\"other\",\"fingerprint\":\"" + health.fingerprint(deployment)
+                + "\"}").getBytes());
+        health.observed(exchange);
     }
 
     private static Thread startThread(Runnable r) {
