@@ -37,10 +37,23 @@ public final class Tiers {
     /** Registry name of the breaker the step-to-step circuitBreaker EIPs share (DISABLED: it never opens). */
     public static final String STEP_BREAKER = "chain-step";
 
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Tiers.class);
+
     private final Providers providers;
+    private final java.util.function.Predicate<String> leftOut;
 
     public Tiers(Providers providers) {
+        this(providers, name -> false);
+    }
+
+    /**
+     * @param leftOut a provider that has settings (provider.&lt;name&gt;.api) but is not in gateway.providers: a tier
+     *                naming it goes on without it (a shipped chain must not stop a gateway run with fewer providers);
+     *                any other unknown name refuses the file
+     */
+    public Tiers(Providers providers, java.util.function.Predicate<String> leftOut) {
         this.providers = providers;
+        this.leftOut = leftOut;
     }
 
     /** Rewrites {@code outputs} in place when they hold tier steps; they must be the route's last steps. */
@@ -59,9 +72,13 @@ public final class Tiers {
         }
         List<List<String>> steps = new ArrayList<>();
         for (ProcessorDefinition<?> step : outputs.subList(first, outputs.size())) {
-            steps.add(deployments(tierOf(step)));
+            List<String> tier = deployments(tierOf(step));
+            if (!tier.isEmpty()) {
+                steps.add(tier);
+            }
         }
-        ProcessorDefinition<?> chain = chain(steps, 0);
+        // every provider of the chain left out of gateway.providers: its requests get the 503 listing none
+        ProcessorDefinition<?> chain = steps.isEmpty() ? bean("allFailed") : chain(steps, 0);
         while (outputs.size() > first) {
             outputs.remove(outputs.size() - 1);
         }
@@ -73,6 +90,11 @@ public final class Tiers {
         List<String> out = new ArrayList<>();
         for (String name : tier.split(",")) {
             List<String> ds = providers.deploymentsOf(name.trim());
+            if (ds.isEmpty() && leftOut.test(name.trim())) {
+                LOG.warn("\"tier:{}\" names {}, which is not in gateway.providers: the tier goes on without it", tier,
+                        name.trim());
+                continue;
+            }
             if (ds.isEmpty()) {
                 throw new SettingException("names '" + name.trim() + "' in \"tier:" + tier + "\", which is neither a "
                         + "configured provider nor a deployment; configured: " + String.join(", ", providers.routableNames()));

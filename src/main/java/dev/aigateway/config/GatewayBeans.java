@@ -143,7 +143,8 @@ public class GatewayBeans implements CamelConfiguration {
                 context.createProducerTemplate(), cooldowns,
                 settings.duration("gateway.wait-for-cooldown-max")));
         LiveChains chains = new LiveChains(context, providers.routableNames());
-        chains.tiers(new dev.aigateway.chain.Tiers(providers));
+        chains.tiers(new dev.aigateway.chain.Tiers(providers, name -> name.matches("[A-Za-z0-9_-]{1,64}")
+                && property.apply("provider." + name + ".api") != null && providers.deploymentsOf(name).isEmpty()));
         // the tiers' step-to-step circuitBreaker EIP needs a breaker; this one never opens (the deployments' do)
         CircuitBreaker chainStep = CircuitBreaker.ofDefaults(dev.aigateway.chain.Tiers.STEP_BREAKER);
         chainStep.transitionToDisabledState();

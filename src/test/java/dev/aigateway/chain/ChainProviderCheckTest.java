@@ -23,6 +23,7 @@ import dev.aigateway.provider.Providers;
  */
 class ChainProviderCheckTest {
     private final DefaultCamelContext context = new DefaultCamelContext();
+    private String leftOut = "";
 
     @AfterEach
     void close() throws Exception {
@@ -60,6 +61,16 @@ class ChainProviderCheckTest {
         String yaml = Files.readString(Path.of("routes/chain-default.yaml")).replace("- to: tier:openai\n",
                 "- to: tier:openai.eu,anthropic\n");
         assertDoesNotThrow(() -> load("chain-x.yaml", yaml));
+    }
+
+    @Test
+    void aProviderWithSettingsButLeftOutOfGatewayProvidersIsLeftOutOfItsTiers() throws Exception {
+        // holysheep has provider.holysheep.* but is not in gateway.providers: the chain loads without it
+        leftOut = "holysheep";
+        String yaml = Files.readString(Path.of("routes/chain-default.yaml")).replace("- to: tier:deepseek\n",
+                "- to: tier:holysheep,deepseek\n- to: tier:holysheep\n");
+        assertDoesNotThrow(() -> load("chain-x.yaml", yaml));
+        assertTierRefused("holysheap", "holysheap", yaml.replace("tier:holysheep\n", "tier:holysheap\n"));
     }
 
     @Test
@@ -127,7 +138,7 @@ class ChainProviderCheckTest {
             providers.deployment(p, p, 1, null);
         }
         LiveChains chains = new LiveChains(context, providers.routableNames());
-        chains.tiers(new Tiers(providers));
+        chains.tiers(new Tiers(providers, leftOut::equals));
         PluginHelper.getRoutesLoader(context).loadRoutes(ResourceHelper.fromString(file, yaml));
     }
 }
