@@ -70,7 +70,14 @@ class ChainProviderCheckTest {
         String yaml = Files.readString(Path.of("routes/chain-default.yaml")).replace("- to: tier:deepseek\n",
                 "- to: tier:holysheep,deepseek\n- to: tier:holysheep\n");
         assertDoesNotThrow(() -> load("chain-x.yaml", yaml));
-        assertTierRefused("holysheap", "holysheap", yaml.replace("tier:holysheep\n", "tier:holysheap\n"));
+    }
+
+    @Test
+    void aTypoOfALeftOutProviderIsStillRefused() throws Exception {
+        leftOut = "holysheep";
+        String yaml = Files.readString(Path.of("routes/chain-default.yaml")).replace("- to: tier:deepseek\n",
+                "- to: tier:holysheap\n");
+        assertTierRefused("holysheap", "holysheap", yaml);
     }
 
     @Test
