@@ -143,9 +143,25 @@ public final class LiveChains extends ModelLifecycleStrategySupport implements S
             checkProviders(template);
             Map<String, String> models = checkAliases(template);
             awaitAdded(template);
-            // the reload appended the edited template: only the newest may stay under this id
-            for (RouteTemplateDefinition older : List.copyOf(model.getRouteTemplateDefinitions())) {
-                if (older != template && templateId.equals(older.getId())) {
+            // the reload appended the edited template: only the newest may stay under this id. An editor's
+            // non-atomic save reloads twice in a row: when a newer load of this file is already added, this one
+            // is stale and the newer one (activated next) wins; it must not remove the newer one
+            List<RouteTemplateDefinition> all = List.copyOf(model.getRouteTemplateDefinitions());
+            int mine = -1;
+            for (int i = 0; i < all.size(); i++) {
+                mine = all.get(i) == template ? i : mine;
+            }
+            for (int i = mine + 1; i < all.size(); i++) {
+                if (templateId.equals(all.get(i).getId())) {
+                    LOG.debug("Chain {}: a newer load of {} follows; this one is skipped", chain, sourceOf(template));
+                    return;
+                }
+            }
+            if (mine < 0) {
+                throw new IllegalStateException("the template was not added to the model");
+            }
+            for (RouteTemplateDefinition older : all.subList(0, mine)) {
+                if (templateId.equals(older.getId())) {
                     model.removeRouteTemplateDefinition(older);
                 }
             }
