@@ -49,6 +49,8 @@ public final class LiveChains extends ModelLifecycleStrategySupport implements S
     private final ExecutorService activator;
     private final ExecutorService retirer;
     private volatile boolean started;
+    /** The chain files read at start-up are live (they are activated once the context has started). */
+    private volatile boolean loaded;
     private Tiers tiers;
     /**
      * Model alias -> chain, from each chain file's "models" template parameter (hot-reloaded with it); replaced
@@ -93,6 +95,10 @@ public final class LiveChains extends ModelLifecycleStrategySupport implements S
     /** The endpoint serving {@code chain} now, or null when no such chain is loaded. */
     public String endpoint(String chain) {
         String routeId = liveRoute.get(chain);
+        if (routeId == null && !loaded) {
+            awaitLoaded(); // the HTTP server and Kafka consumers start before the chains: no false unknown_chain
+            routeId = liveRoute.get(chain);
+        }
         return routeId == null ? null : "direct:" + routeId;
     }
 
@@ -133,6 +139,22 @@ public final class LiveChains extends ModelLifecycleStrategySupport implements S
         }
         pending.values().forEach(this::activate);
         pending.clear();
+        loaded = true;
+        synchronized (this) {
+            notifyAll();
+        }
+    }
+
+    /** Waits (at most 30 s) until the chain files read at start-up are live. */
+    private synchronized void awaitLoaded() {
+        long until = System.nanoTime() + 30_000_000_000L;
+        try {
+            while (!loaded && System.nanoTime() < until) {
+                wait(100);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     private void activate(RouteTemplateDefinition template) {
