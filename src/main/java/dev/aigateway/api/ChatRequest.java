@@ -11,11 +11,29 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  *
  * @param droppedFields fields of the client's body the gateway removed (gateway.unknown-fields=drop); the
  *                      response says so in x-gateway-dropped-fields
+ * @param route         why {@code chain} was chosen ({@code model=claude-sonnet-4-5}, {@code x-gateway-chain}, {@code chain},
+ *                      {@code require_expensive_model}, {@code default}): header x-gateway-route, reply field "route"
  */
-public record ChatRequest(ObjectNode body, String chain, String requestId, String sessionId, List<String> droppedFields) {
+public record ChatRequest(ObjectNode body, String chain, String requestId, String sessionId, List<String> droppedFields,
+        String route) {
 
     public ChatRequest {
         droppedFields = droppedFields == null ? List.of() : List.copyOf(droppedFields);
+        route = route == null ? "default" : route;
+    }
+
+    public ChatRequest(ObjectNode body, String chain, String requestId, String sessionId, List<String> droppedFields) {
+        this(body, chain, requestId, sessionId, droppedFields, null);
+    }
+
+    /** The x-gateway-route header: {@code chain=claude; model=claude-sonnet-4-5}. */
+    public String routeHeader() {
+        return "chain=" + chain + "; " + route;
+    }
+
+    /** The same request under another id (a Kafka record's request id comes from its key or header). */
+    public ChatRequest withRequestId(String id) {
+        return new ChatRequest(body, chain, id, sessionId, droppedFields, route);
     }
 
     public ChatRequest(ObjectNode body, String chain, String requestId, String sessionId) {

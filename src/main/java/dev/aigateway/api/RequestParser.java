@@ -39,6 +39,8 @@ public final class RequestParser {
 
     private final String defaultChain;
     private final String premiumChain;
+    /** Route by model; null: the model is not looked at (the parser's unit tests) */
+    private ModelRoutes models;
     private final int maxTokensLimit;
     private final int maxN;
     private final boolean dropUnknown;
@@ -67,6 +69,16 @@ public final class RequestParser {
             throw new IllegalStateException("gateway.unknown-fields must be reject or drop; got '" + unknownFields + "'");
         }
         this.dropUnknown = mode.equals("drop");
+    }
+
+    /** Lets the request's {@code model} choose its chain. */
+    public RequestParser models(ModelRoutes models) {
+        this.models = models;
+        return this;
+    }
+
+    public ModelRoutes modelRoutes() {
+        return models;
     }
 
     /**
@@ -116,9 +128,13 @@ public final class RequestParser {
         atMost(body, "max_completion_tokens", maxTokensLimit, "gateway.max-tokens-limit");
         atMost(body, "n", maxN, "gateway.max-n");
 
-        String chain = override != null ? override
-                : textField(body, "chain") != null ? textField(body, "chain")
-                : booleanField(body, "require_expensive_model") ? premiumChain : defaultChain;
+        // a chain named outright wins over the model (x-gateway-chain, then body chain, then require_expensive_model)
+        ModelRoutes.Route route = override != null ? new ModelRoutes.Route(override, "x-gateway-chain")
+                : textField(body, "chain") != null ? new ModelRoutes.Route(textField(body, "chain"), "chain")
+                : booleanField(body, "require_expensive_model") ? new ModelRoutes.Route(premiumChain, "require_expensive_model")
+                : models != null ? models.route(textField(body, "model"))
+                : new ModelRoutes.Route(defaultChain, "default");
+        String chain = route.chain();
         if (!chain.matches("[A-Za-z0-9_-]{1,64}") || !chainExists.test(chain)) {
             throw new GatewayException(400, "invalid_request_error", "unknown_chain", "chain",
                     "Unknown chain '" + chain + "': add routes/chain-" + chain + ".yaml or use an existing chain");
@@ -129,7 +145,7 @@ public final class RequestParser {
             body.remove(f);
         }
         return new ChatRequest(body, chain, requestId != null ? requestId : UUID.randomUUID().toString(), sessionId,
-                dropped);
+                dropped, route.reason());
     }
 
     /**
@@ -356,24 +372,6 @@ public final class RequestParser {
         if (!v.isIntegralNumber() || !v.canConvertToInt() || v.asInt() < 1) {
             throw GatewayException.invalid(field, "'" + field + "' must be a positive integer");
         }
-    }
-
-    /**
-     * Why {@link #parse} picks the chain it does, for the request's record: {@code x-gateway-chain},
-     * {@code body chain}, {@code require_expensive_model} or {@code default-chain}. Read before parse,
-     * which removes the gateway's own fields from the body.
-     */
-    public static String routeReason(JsonNode root, String chainOverride) {
-        if (chainOverride != null && !chainOverride.isBlank()) {
-            return "x-gateway-chain";
-        }
-        if (root instanceof ObjectNode body && textField(body, "chain") != null) {
-            return "body chain";
-        }
-        if (root instanceof ObjectNode body && booleanField(body, "require_expensive_model")) {
-            return "require_expensive_model";
-        }
-        return "default-chain";
     }
 
     private static String textField(ObjectNode body, String field) {

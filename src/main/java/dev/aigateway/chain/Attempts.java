@@ -81,6 +81,29 @@ public class Attempts {
         LOG.debug("Provider {} fell back: {} {}", provider, outcome, error);
     }
 
+    /**
+     * A deployment's circuitBreaker fell back inside a tier: record why, then throw so that the tier's
+     * failover loadBalance passes on to its next deployment (or, when none is left, the step falls back).
+     */
+    public void passOver(Exchange exchange, String deployment) {
+        Throwable caught = exchange.getProperty(ExchangePropertyKey.EXCEPTION_CAUGHT, Throwable.class);
+        fellBack(exchange, deployment);
+        throw new TierPassOverException(deployment, caught);
+    }
+
+    /** Every deployment of a tier is out; the chain's next step follows (each was recorded by passOver). */
+    public void tierOut(Exchange exchange, String tier) {
+        LOG.debug("Tier {} is out: the chain falls back to its next step", tier);
+    }
+
+    /** Thrown inside a tier to move to the next deployment; no stack trace (an expected condition). */
+    public static final class TierPassOverException extends RuntimeException {
+        TierPassOverException(String deployment, Throwable cause) {
+            super(deployment + " passed over" + (cause == null ? " (breaker refused the call)" : ": " + cause.getMessage()),
+                    cause, false, false);
+        }
+    }
+
     /** The last fallback of a chain: the body becomes the 503 result listing every provider tried. */
     public void allFailed(Exchange exchange) {
         GatewayRequest gateway = GatewayRequest.of(exchange);

@@ -19,6 +19,7 @@ import org.apache.camel.model.SendDefinition;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import dev.aigateway.api.ModelRoutes;
 import dev.aigateway.config.SettingException;
 import dev.aigateway.request.GatewayRequest;
 
@@ -47,6 +48,29 @@ public final class LiveChains extends ModelLifecycleStrategySupport implements S
     private final ExecutorService retirer;
     private volatile boolean started;
     private final java.util.concurrent.CountDownLatch live = new java.util.concurrent.CountDownLatch(1);
+    private Tiers tiers;
+    /**
+     * Model alias -> chain, from each chain file's "models" template parameter (hot-reloaded with it); replaced
+     * whole, so a request never sees a chain's aliases half moved.
+     */
+    private volatile Map<String, String> aliases = Map.of();
+    /** Chain -> the file it was loaded from, to name both files when two declare the same model. */
+    private final Map<String, String> sources = new ConcurrentHashMap<>();
+
+    /** Chain files write their steps as {@code - to: tier:<deployments>} (see {@link Tiers}). */
+    public void tiers(Tiers tiers) {
+        this.tiers = tiers;
+    }
+
+    /** The chain a request's {@code model} selects, or null when no chain declares it. */
+    public String chainForModel(String model) {
+        return model == null ? null : aliases.get(model);
+    }
+
+    /** Every model alias a chain file declares, with its chain (as loaded now). */
+    public Map<String, String> aliases() {
+        return aliases;
+    }
 
     /** @param providers the configured provider names (gateway.providers): the only ones a chain may name */
     public LiveChains(CamelContext context, Collection<String> providers) throws Exception {
@@ -67,6 +91,15 @@ public final class LiveChains extends ModelLifecycleStrategySupport implements S
     /** The endpoint serving {@code chain} now, or null when no such chain is loaded. */
     public String endpoint(String chain) {
         String routeId = liveRoute.get(chain);
+        if (routeId == null && !live()) {
+            // the HTTP server and Kafka consumers start before the chains: no false unknown_chain
+            try {
+                live.await(30, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            routeId = liveRoute.get(chain);
+        }
         return routeId == null ? null : "direct:" + routeId;
     }
 
@@ -80,7 +113,9 @@ public final class LiveChains extends ModelLifecycleStrategySupport implements S
             activator.submit(() -> activate(template));
         } else {
             // thrown into route loading: the gateway does not start with a chain it could never serve
+            expandTiers(template);
             checkProviders(template);
+            checkAliases(template);
             pending.put(id, template);
         }
     }
@@ -93,6 +128,16 @@ public final class LiveChains extends ModelLifecycleStrategySupport implements S
     @Override
     public void onCamelContextFullyStarted(CamelContext ctx, boolean alreadyStarted) {
         started = true;
+        // each deployment (openai.us) gets its provider route from the "provider" template, like a provider
+        for (String name : providers) {
+            if (name.contains(".") && context.getRoute("provider-" + name) == null) {
+                try {
+                    model.addRouteFromTemplate("provider-" + name, "provider", Map.of("name", name));
+                } catch (Exception e) {
+                    throw new IllegalStateException("deployment route " + name + ": " + e.getMessage(), e);
+                }
+            }
+        }
         pending.values().forEach(this::activate);
         pending.clear();
         live.countDown();
@@ -114,11 +159,29 @@ public final class LiveChains extends ModelLifecycleStrategySupport implements S
         String templateId = template.getId();
         String chain = templateId.substring(PREFIX.length());
         try {
+            expandTiers(template);
             checkProviders(template);
+            Map<String, String> models = checkAliases(template);
             awaitAdded(template);
-            // the reload appended the edited template: only the newest may stay under this id
-            for (RouteTemplateDefinition older : List.copyOf(model.getRouteTemplateDefinitions())) {
-                if (older != template && templateId.equals(older.getId())) {
+            // the reload appended the edited template: only the newest may stay under this id. An editor's
+            // non-atomic save reloads twice in a row: when a newer load of this file is already added, this one
+            // is stale and the newer one (activated next) wins; it must not remove the newer one
+            List<RouteTemplateDefinition> all = List.copyOf(model.getRouteTemplateDefinitions());
+            int mine = -1;
+            for (int i = 0; i < all.size(); i++) {
+                mine = all.get(i) == template ? i : mine;
+            }
+            for (int i = mine + 1; i < all.size(); i++) {
+                if (templateId.equals(all.get(i).getId())) {
+                    LOG.debug("Chain {}: a newer load of {} follows; this one is skipped", chain, sourceOf(template));
+                    return;
+                }
+            }
+            if (mine < 0) {
+                throw new IllegalStateException("the template was not added to the model");
+            }
+            for (RouteTemplateDefinition older : all.subList(0, mine)) {
+                if (templateId.equals(older.getId())) {
                     model.removeRouteTemplateDefinition(older);
                 }
             }
@@ -130,6 +193,8 @@ public final class LiveChains extends ModelLifecycleStrategySupport implements S
                         + "-{{version}}");
             }
             String previous = liveRoute.put(chain, routeId);
+            publishAliases(chain, models);
+            sources.put(chain, sourceOf(template));
             LOG.info("Chain {} is live as route {} ({})", chain, routeId, sourceOf(template));
             if (previous != null) {
                 retirer.submit(() -> retire(chain, previous));
@@ -151,7 +216,7 @@ public final class LiveChains extends ModelLifecycleStrategySupport implements S
             return;
         }
         for (String name : providersNamed(template.getRoute().getOutputs(), new ArrayList<>())) {
-            if (!name.contains("{{") && !providers.contains(name)) {
+            if (!name.contains("{{") && !providers.contains(name) && !Tiers.STEP_BREAKER.equals(name)) {
                 throw new SettingException("Chain file " + sourceOf(template) + " names provider '" + name
                         + "', which is not configured; configured providers (gateway.providers): "
                         + String.join(", ", providers));
@@ -181,6 +246,62 @@ public final class LiveChains extends ModelLifecycleStrategySupport implements S
             providersNamed(step.getOutputs(), names); // a choice's outputs are its when/otherwise clauses
         }
         return names;
+    }
+
+    private void expandTiers(RouteTemplateDefinition template) {
+        if (tiers != null && template.getRoute() != null) {
+            try {
+                tiers.expand(template.getRoute().getOutputs());
+            } catch (SettingException e) {
+                throw new SettingException("Chain file " + sourceOf(template) + " " + e.getMessage());
+            }
+        }
+    }
+
+    /**
+     * The template parameter "models" (its defaultValue, comma separated) names the model aliases that select this
+     * chain. Refused: an alias another chain already declares (a copied file keeps its original's models), the
+     * reserved {@value ModelRoutes#AUTO}, and a name a client could not send as a model.
+     */
+    private Map<String, String> checkAliases(RouteTemplateDefinition template) {
+        String chain = template.getId().substring(PREFIX.length());
+        Map<String, String> mine = new java.util.LinkedHashMap<>();
+        for (var p : template.getTemplateParameters() == null ? List.<org.apache.camel.model.RouteTemplateParameterDefinition>of()
+                : template.getTemplateParameters()) {
+            if (!"models".equals(p.getName()) || p.getDefaultValue() == null) {
+                continue;
+            }
+            for (String alias : p.getDefaultValue().split(",")) {
+                String a = alias.trim();
+                if (a.isEmpty()) {
+                    continue;
+                }
+                if (ModelRoutes.AUTO.equals(a) || !a.matches("[A-Za-z0-9][A-Za-z0-9._:/@-]{0,127}")) {
+                    throw new SettingException("Chain file " + sourceOf(template) + " declares model '" + a + "': "
+                            + (ModelRoutes.AUTO.equals(a) ? "'auto' is reserved (it selects gateway.default-chain)"
+                                    : "a model name is letters, digits and . _ : / @ - (at most 128)"));
+                }
+                String other = aliases.get(a);
+                if (other != null && !other.equals(chain)) {
+                    throw new SettingException("Chain file " + sourceOf(template) + " declares model '" + a
+                            + "', which chain " + other + " (" + sources.getOrDefault(other, "routes")
+                            + ") already declares: give each chain file its own models");
+                }
+                mine.put(a, chain);
+            }
+        }
+        if (!started) {
+            publishAliases(chain, mine);
+            sources.put(chain, sourceOf(template));
+        }
+        return mine;
+    }
+
+    private synchronized void publishAliases(String chain, Map<String, String> mine) {
+        Map<String, String> next = new java.util.HashMap<>(aliases);
+        next.values().removeIf(chain::equals);
+        next.putAll(mine);
+        aliases = Map.copyOf(next);
     }
 
     /** Stops an old version after its in-flight requests finish (graceful stop; nothing new enters it). */

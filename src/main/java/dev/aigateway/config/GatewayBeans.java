@@ -2,6 +2,7 @@ package dev.aigateway.config;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Function;
 
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
@@ -141,7 +142,13 @@ public class GatewayBeans implements CamelConfiguration {
         context.getRegistry().bind("attempts", new Attempts(providers, metrics, "try-last".equals(healthMode),
                 context.createProducerTemplate(), cooldowns,
                 settings.duration("gateway.wait-for-cooldown-max")));
-        LiveChains chains = new LiveChains(context, providers.all().stream().map(Provider::name).toList());
+        LiveChains chains = new LiveChains(context, providers.routableNames());
+        chains.tiers(new dev.aigateway.chain.Tiers(providers, name -> name.matches("[A-Za-z0-9_-]{1,64}")
+                && property.apply("provider." + name + ".api") != null && providers.deploymentsOf(name).isEmpty()));
+        // the tiers' step-to-step circuitBreaker EIP needs a breaker; this one never opens (the deployments' do)
+        CircuitBreaker chainStep = CircuitBreaker.ofDefaults(dev.aigateway.chain.Tiers.STEP_BREAKER);
+        chainStep.transitionToDisabledState();
+        context.getRegistry().bind(dev.aigateway.chain.Tiers.STEP_BREAKER, CircuitBreaker.class, chainStep);
         context.getRegistry().bind("chains", chains);
         ApiKeys apiKeys = new ApiKeys(settings.bool("gateway.auth.enabled"),
                 new KeyFile(java.nio.file.Path.of(required.apply("gateway.auth.keys-file"))), metrics, 500);
@@ -156,7 +163,9 @@ public class GatewayBeans implements CamelConfiguration {
         });
         RequestParser parser = new RequestParser(required.apply("gateway.default-chain"),
                 required.apply("gateway.premium-chain"), settings.integer("gateway.max-tokens-limit", 1, Integer.MAX_VALUE),
-                settings.integer("gateway.max-n", 1, Integer.MAX_VALUE), settings.oneOf("gateway.unknown-fields", "reject", "drop"));
+                settings.integer("gateway.max-n", 1, Integer.MAX_VALUE), settings.oneOf("gateway.unknown-fields", "reject", "drop"))
+                .models(new dev.aigateway.api.ModelRoutes(chains::aliases, required.apply("gateway.default-chain"),
+                        settings.oneOf("gateway.models.unknown", "reject", "default")));
         context.getRegistry().bind("httpIngress", new HttpIngress(parser, providers, chains, metrics, streams,
                 settings.integer("gateway.max-body-bytes", 1, Integer.MAX_VALUE)));
         // the -ms names are a contract; like every duration they take 250ms/30s/2m, and reach camel-kafka as ms
@@ -177,9 +186,48 @@ public class GatewayBeans implements CamelConfiguration {
             Settings config) throws Exception {
         String mode = config.oneOf("gateway.simulator.mode", "auto", "on", "off");
         List<ProviderSettings> settings = new ArrayList<>();
+        // provider.<p>.deployments=us,eu makes one Provider per deployment, named <p>.<d> (its breaker, health and
+        // cooldown); its settings are provider.<p>.deployment.<d>.<key>, else provider.<p>.<key>
+        Map<String, String> deploymentOf = new java.util.LinkedHashMap<>();
+        Map<String, Integer> weightOf = new java.util.HashMap<>();
+        Map<String, String> regionOf = new java.util.HashMap<>();
         for (String name : config.required("gateway.providers").split(",")) {
-            if (!name.isBlank()) {
-                settings.add(ProviderSettings.read(name.trim(), property));
+            if (name.isBlank()) {
+                continue;
+            }
+            String provider = name.trim();
+            if (!provider.matches("[A-Za-z0-9_-]{1,64}")) {
+                throw new SettingException("gateway.providers: '" + provider + "' is not a provider name (letters, digits, _ and -)");
+            }
+            String list = config.optional("provider." + provider + ".deployments");
+            if (list == null || list.isBlank()) {
+                settings.add(ProviderSettings.read(provider, property));
+                deploymentOf.put(provider, provider);
+                continue;
+            }
+            for (String d : list.split(",")) {
+                String id = d.trim();
+                if (!id.matches("[A-Za-z0-9_-]{1,64}")) {
+                    throw new SettingException("provider." + provider + ".deployments: '" + id
+                            + "' is not a deployment name (letters, digits, _ and -)");
+                }
+                String deployment = provider + "." + id;
+                String own = "provider." + deployment + ".";
+                String mine = "provider." + provider + ".deployment." + id + ".";
+                Function<String, String> layered = key -> {
+                    if (!key.startsWith(own)) {
+                        return property.apply(key);
+                    }
+                    String rest = key.substring(own.length());
+                    String v = property.apply(mine + rest);
+                    return v != null ? v : property.apply("provider." + provider + "." + rest);
+                };
+                settings.add(ProviderSettings.read(deployment, layered));
+                if (deploymentOf.put(deployment, provider) != null) {
+                    throw new SettingException("provider." + provider + ".deployments names '" + id + "' twice");
+                }
+                weightOf.put(deployment, config.optional(mine + "weight") == null ? 1 : config.integer(mine + "weight", 1, 1000));
+                regionOf.put(deployment, config.optional(mine + "region"));
             }
         }
         List<KeySource> credentials = new ArrayList<>();
@@ -223,6 +271,8 @@ public class GatewayBeans implements CamelConfiguration {
             }
             providers.add(new Provider(s, Providers.adapterFor(s.api()), credential, baseUrl, demo));
         }
+        deploymentOf.forEach((deployment, provider) -> providers.deployment(provider, deployment,
+                weightOf.getOrDefault(deployment, 1), regionOf.get(deployment)));
         if (simulator != null) {
             ProviderSimulator sim = simulator;
             context.getRegistry().bind("providerSimulator", sim);

@@ -39,6 +39,8 @@ public class HttpIngress {
     private static final Logger LOG = LoggerFactory.getLogger(HttpIngress.class);
     /** Response header on an answer written by the embedded simulator (never on a real provider's). */
     public static final String SIMULATED = "x-gateway-simulated";
+    /** Response header: the chain that served the request and why it was chosen ({@link ChatRequest#route()}). */
+    public static final String ROUTE = "x-gateway-route";
 
     private final RequestParser parser;
     private final Providers providers;
@@ -77,12 +79,13 @@ public class HttpIngress {
             throw new GatewayException(413, "invalid_request_error", "request_too_large", null,
                     "Request body is " + raw.length + " bytes; the limit is " + maxBodyBytes + " (gateway.max-body-bytes)");
         }
-        String chainHeader = m.getHeader("x-gateway-chain", String.class);
-        JsonNode root = RequestParser.readJson(raw);
-        String reason = RequestParser.routeReason(root, chainHeader);
-        ChatRequest request = parser.parse(root, chainHeader, chain -> chains.endpoint(chain) != null);
+        ChatRequest request = parser.parse(raw, m.getHeader("x-gateway-chain", String.class),
+                chain -> chains.endpoint(chain) != null);
         gateway.setChatRequest(request);
-        chains.select(gateway, request.chain(), reason);
+        chains.select(gateway, request.chain(), request.route());
+        if (request.stream() && m instanceof org.apache.camel.component.platform.http.vertx.HttpMessage http) {
+            http.getResponse().putHeader(ROUTE, request.routeHeader()); // a stream's headers leave with its first chunk
+        }
         if (request.stream()) {
             streams.live(exchange, request);
             if (providers.anySimulated() && m instanceof org.apache.camel.component.platform.http.vertx.HttpMessage http) {
@@ -177,18 +180,12 @@ public class HttpIngress {
         respond(m, error.status(), error.toBody(), gateway.attempts(), req);
     }
 
-    /** GET /v1/models: the model of every configured provider. */
+    /** GET /v1/models: every model alias a client may ask for, with the chain it selects (see {@link ModelRoutes}). */
     public void models(Exchange exchange) throws Exception {
-        ObjectNode body = Json.object().put("object", "list");
-        ArrayNode data = body.putArray("data");
-        for (Provider p : providers.all()) {
-            data.addObject().put("id", p.settings().model()).put("object", "model").put("created", 0)
-                    .put("owned_by", p.name());
-        }
         Message m = exchange.getMessage();
         m.removeHeaders("*");
         m.setHeader(Exchange.CONTENT_TYPE, "application/json");
-        m.setBody(Json.MAPPER.writeValueAsBytes(body));
+        m.setBody(Json.MAPPER.writeValueAsBytes(parser.modelRoutes().modelList()));
     }
 
     /** The outcome tag of a chain's result, the same for every ingress. */
@@ -203,7 +200,7 @@ public class HttpIngress {
     public static ObjectNode gatewayJson(ChatResult r, ChatRequest request, AttemptLog log, AnswerStream answer) {
         ObjectNode gateway = Json.object();
         gateway.put("provider", r.provider()).put("request_id", request.requestId()).put("chain", request.chain())
-                .put("latency_ms", log.elapsedMs()).put("upstream_latency_ms", r.upstreamLatencyMs())
+                .put("route", request.route()).put("latency_ms", log.elapsedMs()).put("upstream_latency_ms", r.upstreamLatencyMs())
                 .put("cost_usd", r.costUsd());
         attemptsJson(gateway.putArray("attempts"), log);
         if (answer != null) {
@@ -235,6 +232,7 @@ public class HttpIngress {
         }
         if (request != null) {
             m.setHeader("x-request-id", request.requestId());
+            m.setHeader(ROUTE, request.routeHeader());
             if (!request.droppedFields().isEmpty()) {
                 m.setHeader("x-gateway-dropped-fields", String.join(",", request.droppedFields()));
             }

@@ -99,12 +99,10 @@ public class KafkaIngress {
                     + raw.length + " bytes; the limit is " + maxRecordBytes + " (gateway.kafka.max-record-bytes)");
         }
         JsonNode root = loose != null ? loose : RequestParser.readJson(raw); // throws the precise 400 (empty, invalid JSON)
-        String reason = RequestParser.routeReason(root, chain);
         ChatRequest parsed = parser.parse(root, chain, c -> chains.endpoint(c) != null);
-        ChatRequest request = new ChatRequest(parsed.body(), parsed.chain(),
-                gateway.requestId(), parsed.sessionId(), parsed.droppedFields());
+        ChatRequest request = parsed.withRequestId(gateway.requestId());
         gateway.setChatRequest(request);
-        chains.select(gateway, request.chain(), reason);
+        chains.select(gateway, request.chain(), request.route());
     }
 
     /**
@@ -159,7 +157,7 @@ public class KafkaIngress {
         ChatRequest request = gateway.chatRequest();
         AttemptLog log = gateway.attempts();
         ObjectNode reply = Json.object().put("request_id", request.requestId()).put("session_id", request.sessionId())
-                .put("chain", request.chain());
+                .put("chain", request.chain()).put("route", request.route());
         AnswerStream answer = AnswerStream.of(gateway);
         metrics.request("kafka", request.chain(), HttpIngress.outcome(result, answer), log.elapsedMs(), log.upstreamMs());
         if (result instanceof ChatResult r) {

@@ -35,7 +35,9 @@ public class AdminStatus {
         ObjectNode body = Json.object();
         ArrayNode list = body.putArray("providers");
         for (Provider p : providers.all()) {
-            ObjectNode n = list.addObject().put("provider", p.name()).put("model", p.settings().model())
+            ObjectNode n = list.addObject().put("provider", Providers.providerOf(p.name())).put("deployment", p.name())
+                    .put("region", providers.region(p.name())).put("weight", providers.weight(p.name()))
+                    .put("model", p.settings().model())
                     .put("simulated", p.simulated())
                     // "disabled: no key": left out of every chain at start-up (gateway.simulator.mode=auto)
                     .put("status", p.isDisabled() ? "disabled: " + p.disabled() : p.simulated() ? "simulated" : "enabled");
@@ -55,8 +57,8 @@ public class AdminStatus {
             for (ValueAtPercentile v : t.takeSnapshot().percentileValues()) {
                 latency.put("p" + Math.round(v.percentile() * 100), Math.round(v.value(java.util.concurrent.TimeUnit.MILLISECONDS)));
             }
-            n.put("requests", sum(r, "gateway.attempts", "provider", p.name()));
-            n.put("fallbacks", sum(r, "gateway.fallbacks", "provider", p.name()));
+            n.put("requests", sum(r, "gateway.attempts", "deployment", p.name()));
+            n.put("fallbacks", sum(r, "gateway.fallbacks", "deployment", p.name()));
         }
         long total = sum(r, "gateway.requests", null, null);
         long ok = sum(r, "gateway.requests", "outcome", "ok");

@@ -11,6 +11,8 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 
+import dev.aigateway.provider.Providers;
+
 /**
  * The gateway's own meters (Prometheus names in the README): requests by ingress/chain/outcome, every
  * provider attempt with its latency percentiles, fallbacks, tokens, cost, breaker transitions, health.
@@ -48,20 +50,20 @@ public final class GatewayMetrics {
             upstream(provider, model).record(latencyMs, TimeUnit.MILLISECONDS);
         }
         Counter.builder("gateway.attempts").description("Provider attempts by outcome")
-                .tags("provider", provider, "outcome", outcome).register(registry).increment();
+                .tags(provider(provider)).tag("outcome", outcome).register(registry).increment();
         if (!"ok".equals(outcome) && !"client_error".equals(outcome)) {
             Counter.builder("gateway.fallbacks").description("Times a provider was left for the next one")
-                    .tags("provider", provider, "reason", outcome).register(registry).increment();
+                    .tags(provider(provider)).tag("reason", outcome).register(registry).increment();
         }
     }
 
     public void usage(String provider, String model, long promptTokens, long completionTokens, double costUsd) {
-        Counter.builder("gateway.tokens").tags("provider", provider, "model", model, "direction", "in")
+        Counter.builder("gateway.tokens").tags(provider(provider)).tags("model", model, "direction", "in")
                 .register(registry).increment(promptTokens);
-        Counter.builder("gateway.tokens").tags("provider", provider, "model", model, "direction", "out")
+        Counter.builder("gateway.tokens").tags(provider(provider)).tags("model", model, "direction", "out")
                 .register(registry).increment(completionTokens);
         Counter.builder("gateway.cost.usd").description("Spend by provider and model")
-                .tags("provider", provider, "model", model).register(registry).increment(costUsd);
+                .tags(provider(provider)).tag("model", model).register(registry).increment(costUsd);
     }
 
     /** A provider broke an answer after part of it was delivered, and another took over (or none could). */
@@ -73,7 +75,7 @@ public final class GatewayMetrics {
     /** Time from the provider call to its first streamed content. */
     public void timeToFirstToken(String provider, long ms) {
         Timer.builder("gateway.stream.first.token").description("Time to the first streamed content, per provider")
-                .tag("provider", provider).publishPercentiles(PERCENTILES).register(registry)
+                .tags(provider(provider)).publishPercentiles(PERCENTILES).register(registry)
                 .record(ms, TimeUnit.MILLISECONDS);
     }
 
@@ -93,7 +95,7 @@ public final class GatewayMetrics {
     }
 
     public void breakerTransition(String provider, String from, String to) {
-        Counter.builder("gateway.breaker.transitions").tags("provider", provider, "from", from, "to", to)
+        Counter.builder("gateway.breaker.transitions").tags(provider(provider)).tags("from", from, "to", to)
                 .register(registry).increment();
     }
 
@@ -101,10 +103,10 @@ public final class GatewayMetrics {
         healthy.computeIfAbsent(provider, p -> {
             AtomicInteger value = new AtomicInteger();
             Gauge.builder("gateway.provider.healthy", value, AtomicInteger::get)
-                    .description("1 when the provider's last health probe succeeded").tag("provider", p).register(registry);
+                    .description("1 when the provider's last health probe succeeded").tags(provider(p)).register(registry);
             return value;
         }).set(isHealthy ? 1 : 0);
-        Timer.builder("gateway.health.probe").tags("provider", provider).register(registry)
+        Timer.builder("gateway.health.probe").tags(provider(provider)).register(registry)
                 .record(Duration.ofMillis(probeMs));
     }
 
@@ -129,7 +131,15 @@ public final class GatewayMetrics {
     /** The upstream latency timer of a provider (the status endpoint reads its percentiles). */
     public Timer upstream(String provider, String model) {
         return Timer.builder("gateway.upstream.latency").description("Provider call latency")
-                .tags("provider", provider, "model", model).publishPercentiles(PERCENTILES)
+                .tags(provider(provider)).tag("model", model).publishPercentiles(PERCENTILES)
                 .publishPercentileHistogram().register(registry);
+    }
+
+    /**
+     * The tags of a provider's meters: {@code provider} is the provider's name (openai), {@code deployment} the
+     * deployment that was called (openai.us; the provider's name when it has no deployments).
+     */
+    public static io.micrometer.core.instrument.Tags provider(String deployment) {
+        return io.micrometer.core.instrument.Tags.of("provider", Providers.providerOf(deployment), "deployment", deployment);
     }
 }

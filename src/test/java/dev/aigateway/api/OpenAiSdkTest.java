@@ -66,6 +66,29 @@ class OpenAiSdkTest {
     }
 
     @Test
+    void officialSdkAskingForClaudeIsAnsweredByAnthropic() throws Exception {
+        gw.reset();
+        Result result = run(List.of("node", "model.mjs", "claude-sonnet-4-5", "Routed by model?"), 60);
+        assertEquals(0, result.exit(), result.output());
+        String[] lines = result.output().strip().split("\n");
+        JsonNode answer = Json.MAPPER.readTree(lines[lines.length - 2]);
+        assertEquals("Simulated anthropic (claude-sonnet-4-5) answering: Routed by model?", answer.path("content").asText());
+        assertEquals("anthropic", answer.path("provider").asText());
+        assertEquals("chain=claude; model=claude-sonnet-4-5", answer.path("route").asText());
+        assertEquals(0, gw.sim("openai").calls(), "gpt-4.1's provider is not asked");
+        String chainOfClaude = null;
+        for (JsonNode m : answer.path("models")) {
+            chainOfClaude = m.path("id").asText().equals("claude-sonnet-4-5") ? m.path("chain").asText() : chainOfClaude;
+        }
+        assertEquals("claude", chainOfClaude, "the SDK's models.list() shows each alias with its chain: " + answer);
+        JsonNode error = Json.MAPPER.readTree(lines[lines.length - 1]).path("error");
+        assertEquals(400, error.path("status").asInt(), error.toString());
+        assertEquals("model_not_found", error.path("code").asText());
+        assertEquals("model", error.path("param").asText());
+        assertTrue(error.path("message").asText().contains("claude-sonnet-4-5"), "the valid names: " + error);
+    }
+
+    @Test
     void officialSdkConsumesAStreamWithAMidStreamFailover() throws Exception {
         gw.reset();
         // openai's stream breaks after 5 chunks, twice: once for each way the script reads a stream

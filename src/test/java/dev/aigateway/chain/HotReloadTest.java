@@ -101,7 +101,7 @@ class HotReloadTest {
         await().during(Duration.ofMillis(2_500)).atMost(Duration.ofSeconds(4)).pollInterval(Duration.ofMillis(100))
                 .until(() -> "deepseek".equals(provider(gw.chat(TestGateway.request("still")))));
 
-        writeChain(original.replace("circuitBreaker:", "circuitBreakerz:"));
+        writeChain(original.replace("- to: tier:anthropic", "- tu: tier:anthropic")); // valid YAML, no such EIP
         await().during(Duration.ofMillis(2_500)).atMost(Duration.ofSeconds(4)).pollInterval(Duration.ofMillis(100))
                 .until(() -> "deepseek".equals(provider(gw.chat(TestGateway.request("still")))));
 
@@ -112,12 +112,15 @@ class HotReloadTest {
     @Test
     @Order(3)
     void aNewChainFileBecomesAChain() throws Exception {
-        String cheap = original.replace("chain-default", "chain-cheap");
+        // a copy needs its own models (the header says so): gpt-4.1 stays with chain default
+        String cheap = original.replace("chain-default", "chain-cheap").replace("defaultValue: gpt-4.1", "defaultValue: cheap");
         cheap = swap(cheap, "openai", "deepseek");
         Files.writeString(routes.resolve("chain-cheap.yaml"), cheap);
         await().atMost(Duration.ofSeconds(2)).until(() ->
                 "deepseek".equals(provider(gw.chat(TestGateway.request("cheap"), "x-gateway-chain", "cheap"))));
+        assertEquals("deepseek", provider(gw.chat(model("cheap"))), "its model selects it");
         assertEquals("openai", provider(gw.chat(TestGateway.request("default"))));
+        assertEquals("openai", provider(gw.chat(model("gpt-4.1"))));
     }
 
     @Test
@@ -125,13 +128,48 @@ class HotReloadTest {
     void chainNamingAnUnknownProviderIsRefusedWithOneLineAndTheOldVersionKeepsServing() throws Exception {
         LiveChains chains = gw.context().getRegistry().lookupByNameAndType("chains", LiveChains.class);
         String live = chains.endpoint("default");
+        List<String> errors = captureErrors("/chain-default.yaml", () -> {
+            // deepseek first, and a typo in a tier line: refused, though the rest would answer from deepseek
+            writeChain(swap(original, "openai", "deepseek").replace("tier:anthropic", "tier:anthropia"));
+            return null;
+        });
+        assertEquals(live, chains.endpoint("default"), "the previous version keeps serving");
+        assertEquals(1, errors.size(), errors.toString());
+        assertTrue(errors.get(0).contains("Chain default from file:" + routes.toAbsolutePath() + "/chain-default.yaml "
+                + "was REFUSED"), errors.get(0));
+        assertTrue(errors.get(0).endsWith("names 'anthropia' in \"tier:anthropia\", which is neither a configured provider "
+                + "nor a deployment; configured: openai, anthropic, deepseek, holysheep, gemini"), errors.get(0));
+        writeChain(swap(original, "openai", "deepseek")); // fixed: the edit goes live
+        await().atMost(Duration.ofSeconds(2)).until(() -> "deepseek".equals(provider(gw.chat(TestGateway.request("z")))));
+        writeChain(original);
+        await().atMost(Duration.ofSeconds(2)).until(() -> "openai".equals(provider(gw.chat(TestGateway.request("y")))));
+    }
+
+    @Test
+    @Order(5)
+    void aCopiedChainFileKeepingItsOriginalsModelsIsRefusedWithOneLineNamingBothFiles() throws Exception {
+        String copy = swap(original.replace("chain-default", "chain-copy"), "openai", "deepseek");
+        List<String> errors = captureErrors("/chain-copy.yaml", () -> writeChain("chain-copy.yaml", copy));
+        assertEquals(1, errors.size(), errors.toString());
+        assertTrue(errors.get(0).endsWith("Chain file file:" + routes.toAbsolutePath() + "/chain-copy.yaml declares model "
+                + "'gpt-4.1', which chain default (file:" + routes.toAbsolutePath() + "/chain-default.yaml) already "
+                + "declares: give each chain file its own models"), errors.get(0));
+        LiveChains chains = gw.context().getRegistry().lookupByNameAndType("chains", LiveChains.class);
+        assertEquals(null, chains.endpoint("copy"));
+        assertEquals("openai", provider(gw.chat(model("gpt-4.1"))), "gpt-4.1 stays with chain default");
+        // the copy with its own model is accepted
+        writeChain("chain-copy.yaml", copy.replace("defaultValue: gpt-4.1", "defaultValue: copy-model"));
+        await().atMost(Duration.ofSeconds(3)).until(() -> "deepseek".equals(provider(gw.chat(model("copy-model")))));
+    }
+
+    /** Runs {@code edit}, then collects for 2.5 s the ERROR lines that name {@code file}; the gateway keeps serving. */
+    private static List<String> captureErrors(String file, java.util.concurrent.Callable<?> edit) throws Exception {
         List<String> errors = new CopyOnWriteArrayList<>();
         AbstractAppender capture = new AbstractAppender("capture-errors", null, null, true, Property.EMPTY_ARRAY) {
             @Override
             public void append(LogEvent event) {
-                // about this file only: a late second reload of chain-cheap.yaml (test 3) may log its own line
-                if (event.getLevel() == Level.ERROR
-                        && event.getMessage().getFormattedMessage().contains("/chain-default.yaml")) {
+                // about this file only: a late second reload of another file may log its own line
+                if (event.getLevel() == Level.ERROR && event.getMessage().getFormattedMessage().contains(file)) {
                     errors.add(event.getMessage().getFormattedMessage());
                 }
             }
@@ -141,25 +179,19 @@ class HotReloadTest {
         logs.getConfiguration().getRootLogger().addAppender(capture, Level.ERROR, null);
         logs.updateLoggers();
         try {
-            // deepseek first, and a typo: accepted, it would answer from deepseek
-            writeChain(swap(original, "openai", "deepseek").replace("anthropic", "anthropia"));
+            edit.call();
             await().atMost(Duration.ofSeconds(4)).until(() -> !errors.isEmpty());
             await().during(Duration.ofMillis(2_000)).atMost(Duration.ofSeconds(4)).pollInterval(Duration.ofMillis(100))
                     .until(() -> "openai".equals(provider(gw.chat(TestGateway.request("still")))));
-            assertEquals(live, chains.endpoint("default"), "the previous version keeps serving");
-            assertEquals(1, errors.size(), errors.toString());
-            assertTrue(errors.get(0).contains("Chain default from file:" + routes.toAbsolutePath() + "/chain-default.yaml "
-                    + "was REFUSED"), errors.get(0));
-            assertTrue(errors.get(0).endsWith("names provider 'anthropia', which is not configured; configured providers "
-                    + "(gateway.providers): openai, anthropic, deepseek, holysheep, gemini"), errors.get(0));
+            return errors;
         } finally {
             logs.getConfiguration().getRootLogger().removeAppender("capture-errors");
             logs.updateLoggers();
         }
-        writeChain(swap(original, "openai", "deepseek")); // fixed: the edit goes live
-        await().atMost(Duration.ofSeconds(2)).until(() -> "deepseek".equals(provider(gw.chat(TestGateway.request("z")))));
-        writeChain(original);
-        await().atMost(Duration.ofSeconds(2)).until(() -> "openai".equals(provider(gw.chat(TestGateway.request("y")))));
+    }
+
+    private static String model(String model) {
+        return "{\"model\":\"" + model + "\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
     }
 
     private static String provider(HttpResponse<String> r) {
@@ -171,9 +203,14 @@ class HotReloadTest {
     }
 
     private static void writeChain(String yaml) throws IOException {
-        Path tmp = routes.resolve("chain-default.yaml.tmp");
+        writeChain("chain-default.yaml", yaml);
+    }
+
+    /** Written whole at once (an editor's save): one reload, so one line when refused. */
+    private static Object writeChain(String file, String yaml) throws IOException {
+        Path tmp = routes.resolve(file + ".tmp");
         Files.writeString(tmp, yaml);
-        Files.move(tmp, routes.resolve("chain-default.yaml"), StandardCopyOption.REPLACE_EXISTING,
-                StandardCopyOption.ATOMIC_MOVE);
+        Files.move(tmp, routes.resolve(file), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        return null;
     }
 }

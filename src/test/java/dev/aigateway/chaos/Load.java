@@ -185,7 +185,7 @@ final class Load {
         }
     }
 
-    /** The provider named by a real answer to {@code prompt} under request id {@code id}, else null. */
+    /** The provider (or deployment: openai.us, simulated as openai-us) named by a real answer to {@code prompt} under request id {@code id}, else null. */
     private static String answerBy(HttpResponse<String> r, String id, String prompt) {
         if (r.statusCode() != 200) {
             return null;
@@ -195,7 +195,7 @@ final class Load {
             String provider = body.at("/gateway/provider").asText("");
             String content = body.at("/choices/0/message/content").asText("");
             boolean real = id.equals(body.at("/gateway/request_id").asText(null)) && !provider.isEmpty()
-                    && content.startsWith("Simulated " + provider + " (") && content.endsWith(" answering: " + prompt);
+                    && content.startsWith("Simulated " + provider.replace('.', '-') + " (") && content.endsWith(" answering: " + prompt);
             return real ? provider : null;
         } catch (Exception notJson) {
             return null;

@@ -94,8 +94,8 @@ class SettingsStartupTest {
                 + "/*.yaml"), dir);
         String error = theOnlyErrorLine(output);
         assertTrue(error.contains("The gateway could not start: Chain file file:" + chain.toAbsolutePath()
-                + " names provider 'openia', which is not configured; configured providers (gateway.providers): "
-                + "openai, anthropic, deepseek, holysheep, gemini"), output);
+                + " names 'openia' in \"tier:openia\", which is neither a configured provider nor a deployment; "
+                + "configured: openai, anthropic, deepseek, holysheep, gemini"), output);
     }
 
     @Test

@@ -141,7 +141,7 @@ class HealthTopicTest {
         assertTrue(health().results().stream().allMatch(ProviderHealth.Result::healthy), health().results().toString());
         String metrics = gw.management("/observe/metrics").body();
         assertFalse(metrics.contains("nonesuch"), "no metric series for it");
-        assertTrue(metrics.contains("gateway_provider_healthy{provider=\"openai\"} 1"), "openai still up");
+        assertTrue(metrics.contains("gateway_provider_healthy{deployment=\"openai\",provider=\"openai\"} 1"), "openai still up");
         HttpResponse<String> r = gw.chat(TestGateway.request("still called"));
         assertEquals("openai", r.headers().firstValue("x-gateway-attempts").orElseThrow());
     }

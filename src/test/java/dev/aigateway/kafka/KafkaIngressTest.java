@@ -156,6 +156,37 @@ class KafkaIngressTest {
     }
 
     @Test
+    void routedByModelAsOverHttpAndTheReplySaysWhy() {
+        gw.upstream.trackPrompts();
+        String claude = "model-" + UUID.randomUUID();
+        kafka.send("ai.requests", "k", "{\"prompt\":\"claude " + claude + "\",\"model\":\"claude-sonnet-4-5\",\"request_id\":\"" + claude + "\"}");
+        String header = "model-hdr-" + UUID.randomUUID();
+        kafka.send("ai.requests", "k", "{\"prompt\":\"header " + header + "\",\"model\":\"claude-sonnet-4-5\",\"request_id\":\"" + header + "\"}",
+                "x-gateway-chain", "budget");
+        String unknown = "model-unknown-" + UUID.randomUUID();
+        kafka.send("ai.requests", "k", "{\"prompt\":\"unknown " + unknown + "\",\"model\":\"gpt-9\",\"request_id\":\"" + unknown + "\"}");
+        List<ConsumerRecord<byte[], byte[]>> replies = kafka.readUntil("ai.responses", Duration.ofSeconds(20),
+                all -> !withIdPrefix(all, claude).isEmpty() && !withIdPrefix(all, header).isEmpty()
+                        && !withIdPrefix(all, unknown).isEmpty());
+        JsonNode byModel = json(only(replies, claude));
+        assertEquals("anthropic", byModel.path("provider").asText(), byModel.toString());
+        assertEquals("claude", byModel.path("chain").asText());
+        assertEquals("model=claude-sonnet-4-5", byModel.path("route").asText());
+        JsonNode byHeader = json(only(replies, header));
+        assertEquals("deepseek", byHeader.path("provider").asText(), "x-gateway-chain wins over model: " + byHeader);
+        assertEquals("x-gateway-chain", byHeader.path("route").asText());
+        JsonNode refused = json(only(replies, unknown));
+        assertEquals(false, refused.path("success").asBoolean());
+        assertEquals("model_not_found", refused.at("/error/code").asText(), refused.toString());
+        assertTrue(refused.at("/error/message").asText().contains("claude-sonnet-4-5"), refused.toString());
+        // counted by prompt: a late call left by an earlier test must not count
+        Map<String, Long> calls = gw.upstream.callsByPrompt();
+        assertEquals(1L, calls.get("claude " + claude), calls.toString());
+        assertEquals(1L, calls.get("header " + header), calls.toString());
+        assertEquals(null, calls.get("unknown " + unknown), "an unknown model reaches no provider: " + calls);
+    }
+
+    @Test
     void poisonRecordGoesToTheDeadLetterTopicAndTheNextIsAnswered() {
         String id = "poison-" + UUID.randomUUID();
         kafka.send("ai.requests", "same-key", "{\"messages\": \"not a list\", \"request_id\": \"" + id + "\"}");

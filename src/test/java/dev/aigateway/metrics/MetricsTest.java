@@ -37,21 +37,21 @@ class MetricsTest {
         String metrics = gw.management("/observe/metrics").body();
         assertEquals(6, value(metrics, "gateway_requests_total{chain=\"default\",ingress=\"http\",outcome=\"ok\"}"));
         assertEquals(1, value(metrics, "gateway_requests_total{chain=\"none\",ingress=\"http\",outcome=\"rejected\"}"));
-        assertEquals(5, value(metrics, "gateway_attempts_total{outcome=\"ok\",provider=\"openai\"}"));
-        assertEquals(1, value(metrics, "gateway_attempts_total{outcome=\"http_502\",provider=\"openai\"}"));
-        assertEquals(1, value(metrics, "gateway_fallbacks_total{provider=\"openai\",reason=\"http_502\"}"));
-        assertEquals(1, value(metrics, "gateway_attempts_total{outcome=\"ok\",provider=\"anthropic\"}"));
-        assertTrue(Pattern.compile("gateway_upstream_latency_seconds_bucket\\{model=\"gpt-4.1\",provider=\"openai\",le=\"[^\"]+\"\\}").matcher(metrics).find(),
+        assertEquals(5, value(metrics, "gateway_attempts_total{deployment=\"openai\",outcome=\"ok\",provider=\"openai\"}"));
+        assertEquals(1, value(metrics, "gateway_attempts_total{deployment=\"openai\",outcome=\"http_502\",provider=\"openai\"}"));
+        assertEquals(1, value(metrics, "gateway_fallbacks_total{deployment=\"openai\",provider=\"openai\",reason=\"http_502\"}"));
+        assertEquals(1, value(metrics, "gateway_attempts_total{deployment=\"anthropic\",outcome=\"ok\",provider=\"anthropic\"}"));
+        assertTrue(Pattern.compile("gateway_upstream_latency_seconds_bucket\\{deployment=\"openai\",model=\"gpt-4.1\",provider=\"openai\",le=\"[^\"]+\"\\}").matcher(metrics).find(),
                 "histogram buckets: p50/p95/p99 with Prometheus' histogram_quantile");
-        assertEquals(6, value(metrics, "gateway_upstream_latency_seconds_count{model=\"gpt-4.1\",provider=\"openai\"}"),
+        assertEquals(6, value(metrics, "gateway_upstream_latency_seconds_count{deployment=\"openai\",model=\"gpt-4.1\",provider=\"openai\"}"),
                 "every call made to openai is timed, the failed one too");
-        assertEquals(openAiOut, value(metrics, "gateway_tokens_total{direction=\"out\",model=\"gpt-4.1\",provider=\"openai\"}"),
+        assertEquals(openAiOut, value(metrics, "gateway_tokens_total{deployment=\"openai\",direction=\"out\",model=\"gpt-4.1\",provider=\"openai\"}"),
                 "the completion tokens openai reported, summed");
         assertEquals((anthropicUsage.prompt() * 3.00 + anthropicUsage.completion() * 15.00) / 1e6,
-                value(metrics, "gateway_cost_usd_total{model=\"claude-sonnet-4-5\",provider=\"anthropic\"}"), 1e-9,
+                value(metrics, "gateway_cost_usd_total{deployment=\"anthropic\",model=\"claude-sonnet-4-5\",provider=\"anthropic\"}"), 1e-9,
                 "anthropic's reported usage at its prices");
         assertTrue(metrics.contains("resilience4j_circuitbreaker_state{name=\"openai\",state=\"closed\"} 1.0"));
-        assertTrue(metrics.contains("gateway_provider_healthy{provider=\"openai\"} 1.0"));
+        assertTrue(metrics.contains("gateway_provider_healthy{deployment=\"openai\",provider=\"openai\"} 1.0"));
 
         JsonNode status = TestGateway.json(gw.get("/admin/providers"));
         JsonNode openai = status.path("providers").get(0);
@@ -72,7 +72,7 @@ class MetricsTest {
             gw.chat(TestGateway.request("trip " + i));
         }
         String after = gw.management("/observe/metrics").body();
-        assertEquals(1, value(after, "gateway_breaker_transitions_total{from=\"CLOSED\",provider=\"openai\",to=\"OPEN\"}"));
+        assertEquals(1, value(after, "gateway_breaker_transitions_total{deployment=\"openai\",from=\"CLOSED\",provider=\"openai\",to=\"OPEN\"}"));
         assertTrue(after.contains("resilience4j_circuitbreaker_state{name=\"openai\",state=\"open\"} 1.0"));
         assertEquals(1, TestGateway.json(gw.get("/admin/providers")).at("/totals/circuit_breaker_trips").asLong());
         assertEquals("UP", TestGateway.json(gw.management("/observe/health")).path("status").asText(),

@@ -1,0 +1,74 @@
+package dev.aigateway.api;
+
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.function.Supplier;
+
+/**
+ * Which chain a request's {@code model} selects. The aliases come from each chain file's {@code models} template
+ * parameter (hot-reloaded with the chain, see LiveChains); {@value #AUTO} and a missing model go to
+ * gateway.default-chain. An unknown model is refused (gateway.models.unknown=reject) or goes to the default chain.
+ */
+public final class ModelRoutes {
+    /** The model name that lets the gateway choose; reserved: no chain file may declare it. */
+    public static final String AUTO = "auto";
+
+    /** A chain and why it was chosen (the x-gateway-route header and the reply's "route" field). */
+    public record Route(String chain, String reason) {
+    }
+
+    private final Supplier<Map<String, String>> aliases;
+    private final String defaultChain;
+    private final boolean unknownToDefault;
+
+    /**
+     * @param aliases      model alias -> chain, as loaded now
+     * @param unknownModels gateway.models.unknown: reject | default
+     */
+    public ModelRoutes(Supplier<Map<String, String>> aliases, String defaultChain, String unknownModels) {
+        if (!"reject".equals(unknownModels) && !"default".equals(unknownModels)) {
+            throw new IllegalStateException("gateway.models.unknown must be reject or default; got '" + unknownModels + "'");
+        }
+        this.aliases = aliases;
+        this.defaultChain = defaultChain;
+        this.unknownToDefault = "default".equals(unknownModels);
+    }
+
+    /** The chain {@code model} (null when the request has none) selects, or 400 model_not_found. */
+    public Route route(String model) {
+        if (model == null || model.isBlank()) {
+            return new Route(defaultChain, "default");
+        }
+        if (AUTO.equals(model)) {
+            // item 6 (cost/complexity-aware choice) gives auto its own reasons; until then: the default chain
+            return new Route(defaultChain, "model=" + AUTO);
+        }
+        String chain = aliases.get().get(model);
+        if (chain != null) {
+            return new Route(chain, "model=" + model);
+        }
+        if (unknownToDefault) {
+            return new Route(defaultChain, "default");
+        }
+        String shown = model.length() > 64 ? model.substring(0, 64) + "..." : model;
+        throw new GatewayException(400, "invalid_request_error", "model_not_found", "model",
+                "The model '" + shown + "' does not exist on this gateway; valid models: "
+                        + String.join(", ", listing().keySet()));
+    }
+
+    /** The OpenAI model list (GET /v1/models): one entry per alias, each with the chain it selects. */
+    public com.fasterxml.jackson.databind.node.ObjectNode modelList() {
+        com.fasterxml.jackson.databind.node.ObjectNode body = Json.object().put("object", "list");
+        var data = body.putArray("data");
+        listing().forEach((alias, chain) -> data.addObject().put("id", alias).put("object", "model").put("created", 0)
+                .put("owned_by", "ai-failover-gateway").put("chain", chain));
+        return body;
+    }
+
+    /** Every model a client may ask for, sorted, with the chain it selects ({@value #AUTO} included). */
+    public Map<String, String> listing() {
+        Map<String, String> all = new TreeMap<>(aliases.get());
+        all.put(AUTO, defaultChain);
+        return all;
+    }
+}
