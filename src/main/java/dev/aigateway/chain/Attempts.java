@@ -36,6 +36,12 @@ public class Attempts {
     private final ProducerTemplate template;
     private final Cooldowns cooldowns;
     private final long waitForCooldownMaxMs;
+    /** Which errors fall back (README "Fallback rules"); set by GatewayBeans, defaults to today's policy. */
+    private FallbackRules rules = new FallbackRules(key -> null, List.of());
+
+    public void fallbackRules(FallbackRules rules) {
+        this.rules = rules;
+    }
 
     public Attempts(Providers providers, GatewayMetrics metrics, boolean tryUnhealthyLast, ProducerTemplate template,
             Cooldowns cooldowns, long waitForCooldownMaxMs) {
@@ -62,6 +68,9 @@ public class Attempts {
             status = f.status();
             error = f.getMessage();
         } else if (caught instanceof ProviderSkippedException s) {
+            if (FallbackRules.STOPPED.equals(s.outcome())) {
+                return; // the chain ended at an earlier step's error (recorded there)
+            }
             outcome = s.outcome();
             error = s.getMessage();
         } else if (caught == null) {
@@ -76,6 +85,7 @@ public class Attempts {
             error = root.getClass().getSimpleName() + (root.getMessage() != null ? ": " + root.getMessage() : "");
         }
         long latency = log == null ? 0 : log.finish(provider, outcome, status, Secrets.mask(error));
+        FallbackRules.stopIfNotFallingBack(rules, GatewayRequest.of(exchange), provider, outcome, Secrets.mask(error));
         boolean called = !(caught == null || caught instanceof ProviderSkippedException);
         metrics.attempt(provider, providers.get(provider).settings().model(), outcome, latency, called);
         LOG.debug("Provider {} fell back: {} {}", provider, outcome, error);
@@ -110,6 +120,17 @@ public class Attempts {
         AttemptLog log = gateway.attempts();
         AnswerStream answer = AnswerStream.of(gateway);
         boolean abandoned = answer != null && answer.abandoned() != null;
+        Object ruled = abandoned ? null : rules.chainAnswer(gateway);
+        if (ruled != null) {
+            // an error that does not fall back, a context window nobody could take, or the last refusal (an
+            // answer read whole: it goes out through the answer stream as any whole answer does)
+            if (ruled instanceof dev.aigateway.api.ChatResult refusal && answer != null) {
+                ruled = dev.aigateway.stream.ProviderStream.relayWhole(answer, providers.get(refusal.provider()).settings(),
+                        refusal, 0, System.nanoTime());
+            }
+            exchange.getMessage().setBody(ruled);
+            return;
+        }
         if (tryUnhealthyLast && log != null && !abandoned && tryUnhealthy(exchange, log)) {
             return;
         }

@@ -36,7 +36,7 @@ public final class Breakers {
                 .minimumNumberOfCalls(b.minimumNumberOfCalls())
                 .waitDurationInOpenState(Duration.ofMillis(b.waitInOpenStateMs()))
                 .permittedNumberOfCallsInHalfOpenState(b.permittedCallsInHalfOpenState())
-                .ignoreExceptions(ProviderSkippedException.class, StreamAbandonedException.class)
+                .ignoreExceptions(ProviderSkippedException.class, StreamAbandonedException.class, ProviderDeclinedException.class)
                 .build();
         CircuitBreaker breaker = registry.circuitBreaker(provider.name(), config);
         breaker.getEventPublisher().onStateTransition(e -> metrics.breakerTransition(e.getCircuitBreakerName(),

@@ -46,6 +46,8 @@ public class ProviderCall {
     private final ProviderHealth health;
     private final GatewayMetrics metrics;
     private final AnswerStreams streams;
+    /** Which errors fall back (README "Fallback rules"); set by GatewayBeans, defaults to today's policy. */
+    private FallbackRules rules = new FallbackRules(key -> null, java.util.List.of());
 
     public ProviderCall(Providers providers, Cooldowns cooldowns, ProviderHealth health, GatewayMetrics metrics,
             AnswerStreams streams, long quotaCooldownMs) {
@@ -57,12 +59,17 @@ public class ProviderCall {
         this.quotaCooldownMs = quotaCooldownMs;
     }
 
+    public void fallbackRules(FallbackRules rules) {
+        this.rules = rules;
+    }
+
     public void prepare(Exchange exchange, String name) throws IOException {
         Provider provider = providers.get(name);
         if (provider.isDisabled()) {
             // left out at start-up (no key with gateway.simulator.mode=auto): never called, never a breaker failure
             throw new ProviderSkippedException(name, "disabled", "disabled: " + provider.disabled());
         }
+        FallbackRules.checkStep(rules, GatewayRequest.of(exchange), name);
         cooldowns.check(name);
         if (!exchange.getProperty(Attempts.HEALTH_BYPASS, false, Boolean.class)) {
             health.check(name);
@@ -137,6 +144,13 @@ public class ProviderCall {
                 throw new ProviderFailedException(name, "bad_response", status,
                         "unreadable answer: " + e.getMessage());
             }
+            if ((answer == null || !answer.started() && !answer.continuing()) && FallbackRules.isRefusal(result.finishReason())
+                    && rules.contentFilterFallsBack(name)) {
+                // a refusal under content-filter=fallback: the next step tries; this one is the answer if all fail
+                gateway.setLastRefusal(result);
+                throw new ProviderDeclinedException(name, "content_filter", status, "refused: finish reason "
+                        + result.finishReason());
+            }
             long latency = log.finish(name, "ok", status, null);
             metrics.attempt(name, provider.settings().model(), "ok", latency, true);
             cooldowns.succeeded(name);
@@ -159,12 +173,21 @@ public class ProviderCall {
             streams.prefillRefused(name);
             throw new ProviderFailedException(name, "prefill_refused", status, message);
         }
+        boolean continuation = answer != null && answer.continuing();
+        if (!continuation && FallbackRules.isContextOverflow(error) && rules.fallsBack(name, FallbackRules.CONTEXT_WINDOW)) {
+            // a bigger window may take it: steps whose window is not larger are skipped (FallbackRules.checkStep)
+            gateway.overflowed(rules.contextWindow(name));
+            throw new ProviderDeclinedException(name, "context_window_exceeded", status, message);
+        }
+        if (!continuation && FallbackRules.isContentFilter(error) && rules.contentFilterFallsBack(name)) {
+            gateway.setLastRefusal(rejection(name, status, error));
+            throw new ProviderDeclinedException(name, "content_filter", status, message);
+        }
         // a continuation is the gateway's request, not the client's: its refusal falls back like any failure
         if (UpstreamErrors.isClientError(error) && !(answer != null && answer.continuing())) {
             metrics.attempt(name, provider.settings().model(), "client_error",
                     log.finish(name, "client_error", status, message), true);
-            m.setBody(new ProviderRejection(name, status, error.type() != null ? error.type() : "invalid_request_error",
-                    error.code(), error.param(), Secrets.mask(error.message())));
+            m.setBody(rejection(name, status, error));
             return;
         }
         if (status == 401 && keyChangedSinceCall(exchange, provider)) {
@@ -183,7 +206,21 @@ public class ProviderCall {
         } else if (status == 429) {
             cooldowns.rateLimited(name);
         }
+        // a Gemini-style 400 naming a bad key is an auth failure: the 401 class decides
+        int statusClass = status == 400 ? 401 : status;
+        if (!rules.fallsBackOnStatus(name, statusClass) && !continuation) {
+            // left out of gateway.fallback-on: the client gets the provider's error, no one else is called
+            metrics.attempt(name, provider.settings().model(), outcome, log.finish(name, outcome, status, message), true);
+            m.setBody(rejection(name, status, error));
+            return;
+        }
         throw new ProviderFailedException(name, outcome, status, message);
+    }
+
+    private static ProviderRejection rejection(String name, int status, UpstreamError error) {
+        return new ProviderRejection(name, status, error.type() != null ? error.type()
+                : status < 500 ? "invalid_request_error" : "upstream_error", error.code(), error.param(),
+                Secrets.mask(error.message()));
     }
 
     /** On a 401: re-reads the provider's key; true (once per request) when it is not the one the call carried. */

@@ -142,6 +142,11 @@ public class GatewayBeans implements CamelConfiguration {
         context.getRegistry().bind("attempts", new Attempts(providers, metrics, "try-last".equals(healthMode),
                 context.createProducerTemplate(), cooldowns,
                 settings.duration("gateway.wait-for-cooldown-max")));
+        // which errors fall back (README "Fallback rules"): one reading for the provider calls and the chain ends
+        dev.aigateway.chain.FallbackRules fallbackRules = new dev.aigateway.chain.FallbackRules(property,
+                providers.all().stream().map(Provider::name).toList());
+        context.getRegistry().lookupByNameAndType("providerCall", ProviderCall.class).fallbackRules(fallbackRules);
+        context.getRegistry().lookupByNameAndType("attempts", dev.aigateway.chain.Attempts.class).fallbackRules(fallbackRules);
         LiveChains chains = new LiveChains(context, providers.routableNames());
         chains.tiers(new dev.aigateway.chain.Tiers(providers, name -> name.matches("[A-Za-z0-9_-]{1,64}")
                 && property.apply("provider." + name + ".api") != null && providers.deploymentsOf(name).isEmpty()));

@@ -50,6 +50,10 @@ public final class GatewayRequest {
     private String replyTopic;
     private String requestId;
     private String sessionId;
+    // fallback rules (chain.FallbackRules): what earlier steps of the chain learnt about this request
+    private long overflowedWindow;
+    private Object lastRefusal;
+    private Object stoppedWith;
 
     /** This exchange's request, created (and set) when the exchange has none yet. */
     public static GatewayRequest of(Exchange exchange) {
@@ -178,5 +182,32 @@ public final class GatewayRequest {
 
     public void setSessionId(String sessionId) {
         this.sessionId = sessionId;
+    }
+
+    /** The largest context window (tokens) a provider said this request overflowed; 0 when none did. */
+    public long overflowedWindow() {
+        return overflowedWindow;
+    }
+
+    public void overflowed(long window) {
+        overflowedWindow = Math.max(overflowedWindow, Math.max(window, 1));
+    }
+
+    /** The last content-policy refusal (a result or a rejection) passed over; the client's answer if all fail. */
+    public Object lastRefusal() {
+        return lastRefusal;
+    }
+
+    public void setLastRefusal(Object refusal) {
+        this.lastRefusal = refusal;
+    }
+
+    /** An error that does not fall back (gateway.fallback-on): the chain calls no one else and answers with it. */
+    public Object stoppedWith() {
+        return stoppedWith;
+    }
+
+    public void stopWith(Object answer) {
+        this.stoppedWith = answer;
     }
 }

@@ -10,7 +10,7 @@ import dev.aigateway.api.Json;
 /**
  * What a simulated provider does wrong, switchable at run time (PUT /_sim/&lt;name&gt;).
  *
- * @param mode          none | error | rate-limit | quota | overloaded | bad-request | drop | hang | garbage
+ * @param mode          none | error | rate-limit | quota | overloaded | bad-request | reply | drop | hang | garbage
  *                      | cut | truncate | stall | malformed | error-event | no-prefill
  *                      (before any answer), or cut | truncate | stall | malformed | error-event (inside a stream,
  *                      after {@code afterChunks} pieces; see {@link ProviderSimulator})

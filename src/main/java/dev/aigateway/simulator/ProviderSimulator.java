@@ -47,7 +47,8 @@ import dev.aigateway.api.Json;
  * <li>before any answer, streamed or not: {@code error} (HTTP {@code status}), {@code rate-limit} (429, optional
  *     Retry-After), {@code quota} (429 insufficient_quota), {@code overloaded} (503, Anthropic 529),
  *     {@code bad-request} (400), {@code drop} (connection closed), {@code hang} (no answer ever),
- *     {@code garbage} (200 with broken JSON);</li>
+ *     {@code garbage} (200 with broken JSON), {@code reply} (HTTP {@code status} with the JSON {@code body} given,
+ *     e.g. a recorded provider error or a refusal);</li>
  * <li>inside a stream, after HTTP 200 and {@code after_chunks} content pieces: {@code cut} (connection closed
  *     mid-body), {@code truncate} (body ends cleanly without the end of the answer), {@code stall} (nothing
  *     more, connection held open), {@code malformed} (a broken event), {@code error-event} (the API's in-band
@@ -95,6 +96,8 @@ public final class ProviderSimulator implements AutoCloseable {
         private volatile String lastCredential;
         private volatile String requiredCredential;
         private volatile JsonNode lastRequest;
+        /** What fault mode "reply" answers (admin JSON {@code body}), with the fault's status. */
+        private volatile JsonNode replyBody;
         private volatile String lastAnswer;
         private volatile Usage lastUsage;
 
@@ -171,6 +174,12 @@ public final class ProviderSimulator implements AutoCloseable {
 
         public void faults(Faults f) {
             this.faults = f;
+        }
+
+        /** From now on every chat call gets this status and body (fault mode "reply"): a recorded error, a refusal. */
+        public void reply(int status, JsonNode body) {
+            this.replyBody = body;
+            this.faults = Faults.of("reply").withStatus(status).withLatency(defaultLatencyMs);
         }
 
         public void reset() {
@@ -474,7 +483,8 @@ public final class ProviderSimulator implements AutoCloseable {
             case "overloaded" -> send(res, "anthropic".equals(sim.api) ? 529 : 503,
                     error(sim, "overloaded_error", "Overloaded (simulated)"));
             case "bad-request" -> send(res, 400, error(sim, "invalid_request_error",
-                    "This model's maximum context length is 8192 tokens (simulated)"));
+                    "Unsupported parameter: 'max_tokens' is not supported with this model (simulated)"));
+            case "reply" -> send(res, f.status(), sim.replyBody == null ? Json.object() : sim.replyBody);
             case "server-error" -> send(res, 500, error(sim, "anthropic".equals(sim.api) ? "api_error" : "server_error",
                     "The server had an error while processing your request (simulated)"));
             default -> send(res, f.status(), error(sim, f.status() == 401 ? "authentication_error" : "api_error",
@@ -552,6 +562,9 @@ public final class ProviderSimulator implements AutoCloseable {
             } else if ("PUT".equals(req.method().name()) || "POST".equals(req.method().name())) {
                 JsonNode patch = Json.MAPPER.readTree(body.getBytes());
                 sim.faults(sim.faults.merge(patch));
+                if (patch.has("body")) {
+                    sim.replyBody = patch.get("body");
+                }
                 if (patch.has("require_key")) {
                     sim.requireCredential(patch.get("require_key").isNull() ? null : patch.get("require_key").asText());
                 }

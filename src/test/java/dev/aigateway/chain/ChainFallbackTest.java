@@ -156,7 +156,7 @@ class ChainFallbackTest {
         assertEquals(400, r.statusCode());
         JsonNode error = TestGateway.json(r).path("error");
         assertEquals("invalid_request_error", error.path("type").asText());
-        assertTrue(error.path("message").asText().contains("maximum context length"), error.toString());
+        assertTrue(error.path("message").asText().contains("Unsupported parameter"), error.toString());
         assertEquals(1, gw.sim("openai").calls());
         assertEquals(0, gw.sim("anthropic").calls());
         assertEquals(0, gw.sim("deepseek").calls());
