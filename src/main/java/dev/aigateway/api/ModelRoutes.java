@@ -40,7 +40,7 @@ public final class ModelRoutes {
             return new Route(defaultChain, "default");
         }
         if (AUTO.equals(model)) {
-            // item 6 (cost/complexity-aware choice) gives auto its own reasons; until then: the default chain
+            // the gateway lets AutoRoutes choose for auto (RequestParser.auto) before asking here; without it: the default chain
             return new Route(defaultChain, "model=" + AUTO);
         }
         String chain = aliases.get().get(model);

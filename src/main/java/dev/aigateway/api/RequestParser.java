@@ -41,6 +41,8 @@ public final class RequestParser {
     private final String premiumChain;
     /** Route by model; null: the model is not looked at (the parser's unit tests) */
     private ModelRoutes models;
+    /** How model auto chooses; null: auto is the default chain (ModelRoutes) */
+    private AutoRoutes auto;
     private final int maxTokensLimit;
     private final int maxN;
     private final boolean dropUnknown;
@@ -77,6 +79,12 @@ public final class RequestParser {
         return this;
     }
 
+    /** Lets {@code model: auto} choose its chain by the request's size, tools and images. */
+    public RequestParser auto(AutoRoutes auto) {
+        this.auto = auto;
+        return this;
+    }
+
     public ModelRoutes modelRoutes() {
         return models;
     }
@@ -86,7 +94,12 @@ public final class RequestParser {
      * @param chainExists   whether a chain route of that name is loaded
      */
     public ChatRequest parse(byte[] raw, String chainOverride, Predicate<String> chainExists) {
-        return parse(readJson(raw), chainOverride, chainExists);
+        return parse(readJson(raw), chainOverride, chainExists, false);
+    }
+
+    /** @param budgetStepDown the caller's key is past gateway.auth.budget-step-down: model auto takes the budget chain */
+    public ChatRequest parse(byte[] raw, String chainOverride, Predicate<String> chainExists, boolean budgetStepDown) {
+        return parse(readJson(raw), chainOverride, chainExists, budgetStepDown);
     }
 
     /** The body as JSON, or the 400 a client should get for it. */
@@ -107,6 +120,11 @@ public final class RequestParser {
 
     /** Validates an already parsed body (see {@link #readJson}). */
     public ChatRequest parse(JsonNode root, String chainOverride, Predicate<String> chainExists) {
+        return parse(root, chainOverride, chainExists, false);
+    }
+
+    /** Validates an already parsed body; {@code budgetStepDown} as in {@link #parse(byte[], String, Predicate, boolean)}. */
+    public ChatRequest parse(JsonNode root, String chainOverride, Predicate<String> chainExists, boolean budgetStepDown) {
         // identifiers first: they reach headers, record keys and log lines, so nothing else may see a bad one
         String override = chainOverride != null && !chainOverride.isBlank() ? chainOverride.trim() : null;
         Identifiers.check("x-gateway-chain", override);
@@ -132,6 +150,7 @@ public final class RequestParser {
         ModelRoutes.Route route = override != null ? new ModelRoutes.Route(override, "x-gateway-chain")
                 : textField(body, "chain") != null ? new ModelRoutes.Route(textField(body, "chain"), "chain")
                 : booleanField(body, "require_expensive_model") ? new ModelRoutes.Route(premiumChain, "require_expensive_model")
+                : auto != null && ModelRoutes.AUTO.equals(textField(body, "model")) ? auto.choose(body, budgetStepDown)
                 : models != null ? models.route(textField(body, "model"))
                 : new ModelRoutes.Route(defaultChain, "default");
         String chain = route.chain();

@@ -47,6 +47,8 @@ public final class ApiKeys implements AutoCloseable {
     private volatile Map<String, GatewayKey> bySha = Map.of();
     private volatile FileTime loadedModified;
     private volatile long loadedSize = -1;
+    /** gateway.auth.budget-step-down: share of the monthly budget after which model auto takes the budget chain; 0: off */
+    private volatile double budgetStepDown;
 
     public ApiKeys(boolean enabled, KeyFile file, GatewayMetrics metrics, long reloadCheckMs) {
         this.enabled = enabled;
@@ -63,6 +65,12 @@ public final class ApiKeys implements AutoCloseable {
             LOG.info("Gateway API keys required: {} keys in {} ({} revoked)", bySha.size(), file.path(),
                     bySha.values().stream().filter(GatewayKey::revoked).count());
         }
+    }
+
+    /** @param share gateway.auth.budget-step-down, above 0 and below 1; 0 (or 1) turns the step-down off */
+    public ApiKeys budgetStepDown(double share) {
+        this.budgetStepDown = share > 0 && share < 1 ? share : 0;
+        return this;
     }
 
     public boolean enabled() {
@@ -96,7 +104,11 @@ public final class ApiKeys implements AutoCloseable {
             throw new GatewayException(401, "invalid_request_error", "invalid_api_key", null,
                     "This API key (" + key.id() + ") has been revoked");
         }
-        GatewayRequest.of(exchange).setKey(key);
+        GatewayRequest gateway = GatewayRequest.of(exchange);
+        gateway.setKey(key);
+        // read before the request is, so model auto can choose by it (past 100 %, admit refuses the request)
+        gateway.setBudgetStepDown(budgetStepDown > 0 && key.monthlyBudgetUsd() > 0
+                && usage(key).spentThisMonth() >= budgetStepDown * key.monthlyBudgetUsd());
     }
 
     /** After the request is read: its chain must be allowed, and the key within its rate and budget. */

@@ -156,7 +156,10 @@ public class GatewayBeans implements CamelConfiguration {
         context.getRegistry().bind(dev.aigateway.chain.Tiers.STEP_BREAKER, CircuitBreaker.class, chainStep);
         context.getRegistry().bind("chains", chains);
         ApiKeys apiKeys = new ApiKeys(settings.bool("gateway.auth.enabled"),
-                new KeyFile(java.nio.file.Path.of(required.apply("gateway.auth.keys-file"))), metrics, 500);
+                new KeyFile(java.nio.file.Path.of(required.apply("gateway.auth.keys-file"))), metrics, 500)
+                .budgetStepDown(settings.optional("gateway.auth.budget-step-down") == null ? 0
+                        : settings.number("gateway.auth.budget-step-down", "a share of the budget from 0 to 1 (empty: off)",
+                                v -> v >= 0 && v <= 1));
         context.getRegistry().bind("apiKeys", apiKeys);
         context.getRegistry().bind("keyAdmin", new KeyAdmin(apiKeys, Credential.of(required.apply("gateway.auth.admin-key-env"),
                 blankToNull(property.apply("gateway.auth.admin-key-file"))), required.apply("gateway.auth.admin-key-env")));
@@ -170,7 +173,10 @@ public class GatewayBeans implements CamelConfiguration {
                 required.apply("gateway.premium-chain"), settings.integer("gateway.max-tokens-limit", 1, Integer.MAX_VALUE),
                 settings.integer("gateway.max-n", 1, Integer.MAX_VALUE), settings.oneOf("gateway.unknown-fields", "reject", "drop"))
                 .models(new dev.aigateway.api.ModelRoutes(chains::aliases, required.apply("gateway.default-chain"),
-                        settings.oneOf("gateway.models.unknown", "reject", "default")));
+                        settings.oneOf("gateway.models.unknown", "reject", "default")))
+                .auto(new dev.aigateway.api.AutoRoutes(required.apply("gateway.auto.premium-chain"),
+                        required.apply("gateway.auto.budget-chain"),
+                        settings.integer("gateway.auto.premium-over-tokens", 0, Integer.MAX_VALUE)));
         context.getRegistry().bind("httpIngress", new HttpIngress(parser, providers, chains, metrics, streams,
                 settings.integer("gateway.max-body-bytes", 1, Integer.MAX_VALUE)));
         // the -ms names are a contract; like every duration they take 250ms/30s/2m, and reach camel-kafka as ms

@@ -80,7 +80,7 @@ public class HttpIngress {
                     "Request body is " + raw.length + " bytes; the limit is " + maxBodyBytes + " (gateway.max-body-bytes)");
         }
         ChatRequest request = parser.parse(raw, m.getHeader("x-gateway-chain", String.class),
-                chain -> chains.endpoint(chain) != null);
+                chain -> chains.endpoint(chain) != null, gateway.budgetStepDown());
         gateway.setChatRequest(request);
         chains.select(gateway, request.chain(), request.route());
         if (request.stream() && m instanceof org.apache.camel.component.platform.http.vertx.HttpMessage http) {

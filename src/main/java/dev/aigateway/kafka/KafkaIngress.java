@@ -99,7 +99,7 @@ public class KafkaIngress {
                     + raw.length + " bytes; the limit is " + maxRecordBytes + " (gateway.kafka.max-record-bytes)");
         }
         JsonNode root = loose != null ? loose : RequestParser.readJson(raw); // throws the precise 400 (empty, invalid JSON)
-        ChatRequest parsed = parser.parse(root, chain, c -> chains.endpoint(c) != null);
+        ChatRequest parsed = parser.parse(root, chain, c -> chains.endpoint(c) != null, gateway.budgetStepDown());
         ChatRequest request = parsed.withRequestId(gateway.requestId());
         gateway.setChatRequest(request);
         chains.select(gateway, request.chain(), request.route());

@@ -43,6 +43,7 @@ public final class GatewayRequest {
     private String chainEndpoint;
     private String routeReason;
     private long deadlineNanos;
+    private boolean budgetStepDown;
     private boolean unaccounted;
     // the Kafka ingress: the record as consumed, and where its reply goes
     private byte[] originalRecord;
@@ -120,6 +121,15 @@ public final class GatewayRequest {
         this.chain = chain;
         this.chainEndpoint = endpoint;
         this.routeReason = reason;
+    }
+
+    /** The key has spent gateway.auth.budget-step-down of its monthly budget: model auto takes the budget chain. */
+    public boolean budgetStepDown() {
+        return budgetStepDown;
+    }
+
+    public void setBudgetStepDown(boolean budgetStepDown) {
+        this.budgetStepDown = budgetStepDown;
     }
 
     /** When the request must be answered (System.nanoTime), 0 when it has no deadline. */

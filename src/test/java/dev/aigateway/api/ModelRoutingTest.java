@@ -24,8 +24,8 @@ class ModelRoutingTest {
                 { "claude-sonnet-4-5", "anthropic", "claude-sonnet-4-5", "claude" },
                 { "deepseek-chat", "deepseek", "deepseek-chat", "deepseek" },
                 { "gemini-2.5-flash", "gemini", "gemini-2.5-flash", "gemini" },
-                { "premium", "openai", "gpt-4.1", "premium" }, { "budget", "deepseek", "deepseek-chat", "budget" },
-                { "auto", "openai", "gpt-4.1", "default" } };
+                { "premium", "openai", "gpt-4.1", "premium" }, { "budget", "deepseek", "deepseek-chat", "budget" } };
+        // model auto chooses by the request itself: AutoRouteTest
         for (String[] c : cases) {
             gw.reset();
             HttpResponse<String> r = gw.chat(chat("\"model\":\"" + c[0] + "\""));
