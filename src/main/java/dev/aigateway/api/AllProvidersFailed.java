@@ -9,10 +9,19 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  * Every provider of the chain failed or was skipped: the client gets 503 and the list of what was tried,
  * or 429 with Retry-After ({@code retryAfterMs} > 0) when every provider is cooling down.
  */
-public record AllProvidersFailed(String chain, List<Attempt> attempts, long retryAfterMs) {
+public record AllProvidersFailed(String chain, List<Attempt> attempts, long retryAfterMs, boolean deadlineExceeded) {
 
     public AllProvidersFailed(String chain, List<Attempt> attempts) {
         this(chain, attempts, -1);
+    }
+
+    public AllProvidersFailed(String chain, List<Attempt> attempts, long retryAfterMs) {
+        this(chain, attempts, retryAfterMs, false);
+    }
+
+    /** The request's deadline passed first: 504 deadline_exceeded with what was tried until then. */
+    public static AllProvidersFailed deadlineExceeded(String chain, List<Attempt> attempts) {
+        return new AllProvidersFailed(chain, attempts, -1, true);
     }
 
     /** Whole seconds for a Retry-After header, rounded up. */
@@ -21,7 +30,12 @@ public record AllProvidersFailed(String chain, List<Attempt> attempts, long retr
     }
 
     public String summary() {
-        StringBuilder sb = new StringBuilder("All providers of chain '").append(chain).append("' failed: ");
+        StringBuilder sb = new StringBuilder(deadlineExceeded
+                ? "The request's deadline passed in chain '" + chain + "' before any provider answered; tried: "
+                : "All providers of chain '" + chain + "' failed: ");
+        if (attempts.isEmpty() && deadlineExceeded) {
+            sb.append("none");
+        }
         for (int i = 0; i < attempts.size(); i++) {
             Attempt a = attempts.get(i);
             sb.append(i == 0 ? "" : "; ").append(a.provider()).append(" (").append(a.outcome());
@@ -38,9 +52,10 @@ public record AllProvidersFailed(String chain, List<Attempt> attempts, long retr
         ObjectNode body = Json.object();
         ObjectNode error = body.putObject("error");
         error.put("message", summary());
-        error.put("type", "all_providers_failed");
+        error.put("type", deadlineExceeded ? "timeout_error" : "all_providers_failed");
         error.putNull("param");
-        error.put("code", retryAfterMs > 0 ? "all_providers_cooling_down" : "all_providers_failed");
+        error.put("code", deadlineExceeded ? "deadline_exceeded"
+                : retryAfterMs > 0 ? "all_providers_cooling_down" : "all_providers_failed");
         ArrayNode tried = error.putArray("providers_tried");
         for (Attempt a : attempts) {
             tried.addObject().put("provider", a.provider()).put("outcome", a.outcome()).put("status", a.status())

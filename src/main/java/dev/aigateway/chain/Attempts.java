@@ -57,7 +57,7 @@ public class Attempts {
     public void fellBack(Exchange exchange, String provider) {
         AttemptLog log = GatewayRequest.of(exchange).attempts();
         Throwable caught = exchange.getProperty(ExchangePropertyKey.EXCEPTION_CAUGHT, Throwable.class);
-        if (caught instanceof StreamAbandonedException) {
+        if (caught instanceof StreamAbandonedException || caught instanceof DeadlineExceededException) {
             return; // not a provider's doing: the answer ends here (the client's stream says why)
         }
         String outcome;
@@ -135,8 +135,15 @@ public class Attempts {
             return;
         }
         String chain = gateway.chain() == null ? "?" : gateway.chain();
+        if (gateway.deadlinePassed() && !abandoned) {
+            AllProvidersFailed late = AllProvidersFailed.deadlineExceeded(chain, log == null ? java.util.List.of() : log.attempts());
+            LOG.warn("{}", late.summary());
+            exchange.getMessage().setBody(late);
+            return;
+        }
         long retryAfterMs = abandoned || log == null ? -1 : allCoolingDown(log);
-        if (retryAfterMs > 0 && retryAfterMs <= waitForCooldownMaxMs && waitForCooldown(exchange, log, retryAfterMs)) {
+        // the wait for a cooldown never outlasts the request's deadline
+        if (retryAfterMs > 0 && retryAfterMs <= waitForCooldownMaxMs && retryAfterMs < gateway.remainingMs() && waitForCooldown(exchange, log, retryAfterMs)) {
             return;
         }
         AllProvidersFailed failed = new AllProvidersFailed(chain, log == null ? java.util.List.of() : log.attempts(),

@@ -69,12 +69,15 @@ public class ProviderCall {
             // left out at start-up (no key with gateway.simulator.mode=auto): never called, never a breaker failure
             throw new ProviderSkippedException(name, "disabled", "disabled: " + provider.disabled());
         }
-        FallbackRules.checkStep(rules, GatewayRequest.of(exchange), name);
+        GatewayRequest gateway = GatewayRequest.of(exchange);
+        if (gateway.deadlinePassed()) {
+            throw new DeadlineExceededException(name);
+        }
+        FallbackRules.checkStep(rules, gateway, name);
         cooldowns.check(name);
         if (!exchange.getProperty(Attempts.HEALTH_BYPASS, false, Boolean.class)) {
             health.check(name);
         }
-        GatewayRequest gateway = GatewayRequest.of(exchange);
         GatewayRequest.Key key = gateway.key();
         if (key != null && !key.allowsModel(provider.settings().model())) {
             throw new ProviderSkippedException(name, "model_not_allowed", "this API key may not use model "
@@ -101,6 +104,10 @@ public class ProviderCall {
         String credential = provider.credential().value();
         provider.adapter().headers(credential).forEach(m::setHeader);
         exchange.setProperty(KEY_USED, credential == null ? 0 : credential.hashCode());
+        if (gateway.deadlineNanos() != 0) {
+            // the call waits no longer than the request's deadline (CallTimeouts takes this header off)
+            m.setHeader(CallTimeouts.HEADER, String.valueOf(Math.max(1, gateway.remainingMs())));
+        }
         exchange.setProperty(CALL_AGAIN, false);
         if (answer != null) {
             // no compression: a stream is read as it arrives and dropped (not drained) when it breaks

@@ -41,6 +41,8 @@ public final class Tiers {
 
     private final Providers providers;
     private final java.util.function.Predicate<String> leftOut;
+    /** Deployments called through providerRetry (provider.&lt;name&gt;.retries &gt; 0). */
+    private java.util.function.Predicate<String> retried = name -> false;
 
     public Tiers(Providers providers) {
         this(providers, name -> false);
@@ -54,6 +56,12 @@ public final class Tiers {
     public Tiers(Providers providers, java.util.function.Predicate<String> leftOut) {
         this.providers = providers;
         this.leftOut = leftOut;
+    }
+
+    /** Deployments for which this is true are called through the {@code providerRetry} bean (see ProviderRetry). */
+    public Tiers retried(java.util.function.Predicate<String> retried) {
+        this.retried = retried;
+        return this;
     }
 
     /** Rewrites {@code outputs} in place when they hold tier steps; they must be the route's last steps. */
@@ -150,9 +158,17 @@ public final class Tiers {
         return weighted;
     }
 
-    private static CircuitBreakerDefinition deployment(String name) {
+    private CircuitBreakerDefinition deployment(String name) {
         CircuitBreakerDefinition cb = breaker(name);
-        cb.addOutput(new ToDefinition("direct:provider-" + name));
+        if (retried.test(name)) {
+            // retries inside the breaker: the breaker sees the series as one call
+            BeanDefinition retry = new BeanDefinition();
+            retry.setRef("providerRetry");
+            retry.setMethod("call(*, '" + name + "')");
+            cb.addOutput(retry);
+        } else {
+            cb.addOutput(new ToDefinition("direct:provider-" + name));
+        }
         OnFallbackDefinition fallback = new OnFallbackDefinition();
         fallback.addOutput(bean("passOver(*, '" + name + "')"));
         cb.setOnFallback(fallback);

@@ -139,17 +139,31 @@ public class GatewayBeans implements CamelConfiguration {
         context.getRegistry().bind("providerCall", new ProviderCall(providers, cooldowns, health, metrics, streams,
                 settings.duration("gateway.quota-cooldown")));
         String healthMode = settings.oneOf("health.mode", "skip", "try-last");
-        context.getRegistry().bind("attempts", new Attempts(providers, metrics, "try-last".equals(healthMode),
+        Attempts attempts = new Attempts(providers, metrics, "try-last".equals(healthMode),
                 context.createProducerTemplate(), cooldowns,
-                settings.duration("gateway.wait-for-cooldown-max")));
+                settings.duration("gateway.wait-for-cooldown-max"));
+        context.getRegistry().bind("attempts", attempts);
+        // issue 12: retries on the same deployment before its breaker falls back, and the request deadline
+        dev.aigateway.chain.ProviderRetry retry = new dev.aigateway.chain.ProviderRetry(context.createProducerTemplate(),
+                attempts, cooldowns);
+        for (Provider p : providers.all()) {
+            retry.policy(p.name(), dev.aigateway.chain.ProviderRetry.read(p.name(), property));
+        }
+        context.getRegistry().bind("providerRetry", retry);
+        // a provider call waits no longer than its request's deadline (camel-http has no per-call timeout)
+        context.getComponent("http", org.apache.camel.component.http.HttpComponent.class)
+                .setHttpClientConfigurer(new dev.aigateway.chain.CallTimeouts());
+        context.getRegistry().bind("requestDeadline",
+                new dev.aigateway.request.RequestDeadline(settings.duration("gateway.request-timeout", 1)));
         // which errors fall back (README "Fallback rules"): one reading for the provider calls and the chain ends
         dev.aigateway.chain.FallbackRules fallbackRules = new dev.aigateway.chain.FallbackRules(property,
                 providers.all().stream().map(Provider::name).toList());
         context.getRegistry().lookupByNameAndType("providerCall", ProviderCall.class).fallbackRules(fallbackRules);
-        context.getRegistry().lookupByNameAndType("attempts", dev.aigateway.chain.Attempts.class).fallbackRules(fallbackRules);
+        attempts.fallbackRules(fallbackRules);
         LiveChains chains = new LiveChains(context, providers.routableNames());
         chains.tiers(new dev.aigateway.chain.Tiers(providers, name -> name.matches("[A-Za-z0-9_-]{1,64}")
-                && property.apply("provider." + name + ".api") != null && providers.deploymentsOf(name).isEmpty()));
+                && property.apply("provider." + name + ".api") != null && providers.deploymentsOf(name).isEmpty())
+                .retried(retry::retries));
         // the tiers' step-to-step circuitBreaker EIP needs a breaker; this one never opens (the deployments' do)
         CircuitBreaker chainStep = CircuitBreaker.ofDefaults(dev.aigateway.chain.Tiers.STEP_BREAKER);
         chainStep.transitionToDisabledState();

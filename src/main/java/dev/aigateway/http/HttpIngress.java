@@ -129,6 +129,9 @@ public class HttpIngress {
         } else if (result instanceof ProviderRejection rejection) {
             m.setHeader("x-gateway-provider", rejection.provider());
             respond(m, rejection.status(), rejection.toException().toBody(), log, request);
+        } else if (result instanceof AllProvidersFailed failed && failed.deadlineExceeded()) {
+            // gateway.request-timeout / x-gateway-timeout-ms passed: no further provider was called
+            respond(m, 504, failed.toBody(), log, request);
         } else if (result instanceof AllProvidersFailed failed && failed.retryAfterMs() > 0) {
             // every provider is cooling down: the SDKs wait for Retry-After and try again
             m.setHeader("Retry-After", String.valueOf(failed.retryAfterSeconds()));

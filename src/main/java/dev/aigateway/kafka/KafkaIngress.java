@@ -189,7 +189,9 @@ public class KafkaIngress {
         } else if (result instanceof ProviderRejection rejection) {
             failure(reply, rejection.toException(), log).put("provider", rejection.provider());
         } else if (result instanceof AllProvidersFailed failed) {
-            failure(reply, failed.retryAfterMs() > 0
+            failure(reply, failed.deadlineExceeded()
+                    ? new GatewayException(504, "timeout_error", "deadline_exceeded", null, failed.summary())
+                    : failed.retryAfterMs() > 0
                     ? new GatewayException(429, "all_providers_failed", "all_providers_cooling_down", null,
                             failed.summary()).retryAfter(failed.retryAfterSeconds())
                     : new GatewayException(503, "all_providers_failed", "all_providers_failed", null, failed.summary()), log);

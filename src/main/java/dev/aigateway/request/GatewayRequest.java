@@ -141,6 +141,19 @@ public final class GatewayRequest {
         this.deadlineNanos = deadlineNanos;
     }
 
+    /** Milliseconds left before the deadline (0 once it has passed); Long.MAX_VALUE when there is none. */
+    public long remainingMs() {
+        if (deadlineNanos == 0) {
+            return Long.MAX_VALUE;
+        }
+        return Math.max(0, (deadlineNanos - System.nanoTime()) / 1_000_000);
+    }
+
+    /** True once the request's deadline has passed: no provider may be called any more. */
+    public boolean deadlinePassed() {
+        return deadlineNanos != 0 && System.nanoTime() - deadlineNanos >= 0;
+    }
+
     /** The request was admitted by its key: it is to be charged, once (see {@link #chargeOnce}). */
     public void admitted() {
         unaccounted = true;

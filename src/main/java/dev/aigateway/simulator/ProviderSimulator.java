@@ -93,6 +93,8 @@ public final class ProviderSimulator implements AutoCloseable {
         private final long defaultLatencyMs;
         private final long defaultChunkMs;
         private volatile Faults faults;
+        private volatile java.util.concurrent.atomic.AtomicInteger faultsLeft;
+        private final java.util.List<Long> callNanos = new java.util.concurrent.CopyOnWriteArrayList<>();
         private volatile String lastCredential;
         private volatile String requiredCredential;
         private volatile JsonNode lastRequest;
@@ -174,6 +176,24 @@ public final class ProviderSimulator implements AutoCloseable {
 
         public void faults(Faults f) {
             this.faults = f;
+            this.faultsLeft = null;
+        }
+
+        /** {@code f} strikes the next {@code calls} chat calls only; later ones answer (fail N times, then succeed). */
+        public void faults(Faults f, int calls) {
+            this.faults = f;
+            this.faultsLeft = new java.util.concurrent.atomic.AtomicInteger(calls);
+        }
+
+        /** When each chat call since the last reset arrived (System.nanoTime), in order. */
+        public java.util.List<Long> callNanos() {
+            return java.util.List.copyOf(callNanos);
+        }
+
+        /** True when the faults may strike this call (none left of a limited number: false). */
+        boolean faultAllowed() {
+            java.util.concurrent.atomic.AtomicInteger left = faultsLeft;
+            return left == null || left.getAndDecrement() > 0;
         }
 
         /** From now on every chat call gets this status and body (fault mode "reply"): a recorded error, a refusal. */
@@ -184,6 +204,8 @@ public final class ProviderSimulator implements AutoCloseable {
 
         public void reset() {
             calls.set(0);
+            callNanos.clear();
+            faultsLeft = null;
             probes.set(0);
             streams.set(0);
             maxInFlight.set(inFlight.get());
@@ -310,6 +332,7 @@ public final class ProviderSimulator implements AutoCloseable {
         }
         req.body().onSuccess(body -> {
             sim.calls.incrementAndGet();
+            sim.callNanos.add(System.nanoTime());
             String key = req.getHeader("authorization") != null ? req.getHeader("authorization") : req.getHeader("x-api-key");
             sim.lastCredential = key;
             sim.maxInFlight.accumulateAndGet(sim.inFlight.incrementAndGet(), Math::max);
@@ -332,7 +355,8 @@ public final class ProviderSimulator implements AutoCloseable {
                 sim.streams.incrementAndGet();
             }
             Faults f = sim.faults;
-            boolean faulty = !"none".equals(f.mode()) && ThreadLocalRandom.current().nextDouble() < f.rate();
+            boolean faulty = !"none".equals(f.mode()) && ThreadLocalRandom.current().nextDouble() < f.rate()
+                    && sim.faultAllowed();
             later(f.latencyMs(), () -> {
                 try {
                     answer(req, sim, f, faulty ? f.mode() : null, request, stream);
