@@ -157,6 +157,13 @@ public final class FallbackRules {
             throw new ProviderSkippedException(name, "context_too_small", "context window " + rules.contextWindow(name)
                     + " tokens is not larger than the " + overflowed + " the request overflowed");
         }
+        // known before any call: a prompt longer than this step's window is not sent to it
+        long window = rules.contextWindow(name);
+        if (gateway.promptExceeds(window)) {
+            gateway.overflowed(Math.min(window, gateway.promptTokens()));
+            throw new ProviderSkippedException(name, "context_too_small", "the prompt is " + gateway.promptTokens()
+                    + " tokens (" + dev.aigateway.api.PromptTokens.ENCODING_NAME + "), the context window " + window);
+        }
     }
 
     /** After a timeout or connection failure left out of fallback-on: the chain stops with a 504 / 502 for the client. */

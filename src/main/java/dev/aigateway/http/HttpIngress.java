@@ -75,6 +75,7 @@ public class HttpIngress {
                     "Content-Type must be application/json, got " + (contentType == null ? "none" : "'" + contentType + "'"));
         }
         byte[] raw = m.getBody(byte[].class);
+        gateway.setBodyBytes(raw == null ? 0 : raw.length);
         if (raw != null && raw.length > maxBodyBytes) {
             throw new GatewayException(413, "invalid_request_error", "request_too_large", null,
                     "Request body is " + raw.length + " bytes; the limit is " + maxBodyBytes + " (gateway.max-body-bytes)");

@@ -53,6 +53,9 @@ public final class GatewayRequest {
     private String sessionId;
     // fallback rules (chain.FallbackRules): what earlier steps of the chain learnt about this request
     private long overflowedWindow;
+    /** Size of the request body as received (a token spans at least one byte: a bound before counting). */
+    private int bodyBytes = -1;
+    private long promptTokens = -1;
     private Object lastRefusal;
     private Object stoppedWith;
 
@@ -205,6 +208,30 @@ public final class GatewayRequest {
 
     public void setSessionId(String sessionId) {
         this.sessionId = sessionId;
+    }
+
+    public void setBodyBytes(int bytes) {
+        this.bodyBytes = bytes;
+    }
+
+    /**
+     * True when the prompt alone cannot fit {@code window} tokens. Counted (o200k_base, once per request) only when
+     * the body as received is at least that many bytes: every token spans one byte or more, so a smaller body fits.
+     */
+    public boolean promptExceeds(long window) {
+        int bytes = bodyBytes >= 0 ? bodyBytes : originalRecord != null ? originalRecord.length : -1;
+        if (window <= 0 || chatRequest == null || bytes >= 0 && bytes < window) {
+            return false;
+        }
+        if (promptTokens < 0) {
+            promptTokens = dev.aigateway.api.PromptTokens.count(chatRequest);
+        }
+        return promptTokens >= window;
+    }
+
+    /** The prompt's token count when {@link #promptExceeds} had to count it; -1 otherwise. */
+    public long promptTokens() {
+        return promptTokens;
     }
 
     /** The largest context window (tokens) a provider said this request overflowed; 0 when none did. */

@@ -27,7 +27,7 @@ import dev.aigateway.simulator.ProviderSimulator;
  * <ul>
  * <li><b>answered</b>: HTTP 200 carrying the same request_id and the answer to <em>that</em> prompt (the
  *     simulated text "Simulated &lt;provider&gt; (…) answering: chaos &lt;request_id&gt;", from the provider the
- *     reply names) — an empty or foreign answer is no answer;</li>
+ *     reply names, or — continued mid-stream — from the provider whose cut answer it finishes) — an empty or foreign answer is no answer;</li>
  * <li><b>failed</b>: any other reply; <b>lost</b>: no reply at all (connection error, timeout);</li>
  * <li><b>duplicated</b>: prompts that the upstreams <em>answered whole</em> more than once, over all providers
  *     of all simulators given, not counting answers of providers the gateway had given up on (late_answers
@@ -194,8 +194,12 @@ final class Load {
             JsonNode body = Json.MAPPER.readTree(r.body());
             String provider = body.at("/gateway/provider").asText("");
             String content = body.at("/choices/0/message/content").asText("");
+            // an answer cut mid-stream and continued by the next provider is the first part's provider's text
+            String writer = body.at("/gateway/parts/0/provider").asText(provider);
             boolean real = id.equals(body.at("/gateway/request_id").asText(null)) && !provider.isEmpty()
-                    && content.startsWith("Simulated " + provider.replace('.', '-') + " (") && content.endsWith(" answering: " + prompt);
+                    && content.endsWith(" answering: " + prompt)
+                    && (content.startsWith("Simulated " + provider.replace('.', '-') + " (")
+                            || content.startsWith("Simulated " + writer.replace('.', '-') + " ("));
             return real ? provider : null;
         } catch (Exception notJson) {
             return null;
