@@ -13,29 +13,16 @@ import java.util.stream.Collectors;
 import com.fasterxml.jackson.databind.JsonNode;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import dev.aigateway.TestGateway;
 import dev.aigateway.chaos.Fuzz;
 
 /** 1,000 bad records on the request topic: every one a dead letter (none lost, none twice), none reaches a provider. */
 class KafkaFuzzTest {
-    static KafkaTestSupport kafka;
-    static TestGateway gw;
-
-    @BeforeAll
-    static void start() throws Exception {
-        kafka = new KafkaTestSupport();
-        gw = kafka.startGateway(Map.of());
-    }
-
-    @AfterAll
-    static void stop() {
-        gw.close();
-        kafka.close();
-    }
+    @RegisterExtension
+    static final KafkaGateway env = KafkaGateway.perClass(Map.of());
 
     @Test
     void everyBadRecordIsDeadLetteredAndTheGatewayKeepsServing() {
@@ -44,8 +31,8 @@ class KafkaFuzzTest {
         for (int i = 0; i < inputs.size(); i++) {
             records.put("fuzz-" + i, inputs.get(i));
         }
-        kafka.sendBytes("ai.requests", records);
-        List<ConsumerRecord<byte[], byte[]>> dead = kafka.readUntil("ai.requests.dlq", Duration.ofSeconds(120),
+        env.kafka.sendBytes("ai.requests", records);
+        List<ConsumerRecord<byte[], byte[]>> dead = env.kafka.readUntil("ai.requests.dlq", Duration.ofSeconds(120),
                 all -> fuzzKeys(all).size() >= 1_000);
         List<String> keys = dead.stream().map(r -> KafkaTestSupport.text(r.key())).filter(k -> k != null && k.startsWith("fuzz-")).toList();
         Set<String> distinct = Set.copyOf(keys);
@@ -55,10 +42,10 @@ class KafkaFuzzTest {
         assertEquals(1_000, distinct.size(), "every bad record is a dead letter");
         assertEquals(keys.size(), distinct.size(), "none twice");
         for (String p : new String[] { "openai", "anthropic", "deepseek" }) {
-            assertEquals(0, gw.sim(p).calls(), "no bad record reached " + p);
+            assertEquals(0, env.gw.sim(p).calls(), "no bad record reached " + p);
         }
-        kafka.send("ai.requests", "ok", "{\"prompt\":\"still serving\",\"request_id\":\"fuzz-after\"}");
-        List<ConsumerRecord<byte[], byte[]>> replies = kafka.readUntil("ai.responses", Duration.ofSeconds(30),
+        env.kafka.send("ai.requests", "ok", "{\"prompt\":\"still serving\",\"request_id\":\"fuzz-after\"}");
+        List<ConsumerRecord<byte[], byte[]>> replies = env.kafka.readUntil("ai.responses", Duration.ofSeconds(30),
                 all -> !KafkaTestSupport.withIdPrefix(all, "fuzz-after").isEmpty());
         assertTrue(KafkaTestSupport.json(KafkaTestSupport.withIdPrefix(replies, "fuzz-after").get(0)).path("success").asBoolean());
     }
@@ -70,8 +57,8 @@ class KafkaFuzzTest {
      */
     @Test
     void badIdentifiersAndReplyTopicsAreDeadLetteredOnceEach() {
-        long callsBefore = gw.sim("openai").calls();
-        Set<String> topicsBefore = kafka.topics();
+        long callsBefore = env.gw.sim("openai").calls();
+        Set<String> topicsBefore = env.kafka.topics();
         String p = "{\"prompt\":\"x\",";
         // key -> {value, expected dlq-code, reply expected?, headers...}
         Object[][] cases = {
@@ -90,15 +77,15 @@ class KafkaFuzzTest {
         List<RecordMetadata> sent = new java.util.ArrayList<>();
         for (Object[] c : cases) {
             String[] headers = java.util.Arrays.copyOfRange(c, 4, c.length, String[].class);
-            sent.add(kafka.send("ai.requests", "kfuzz-partition", (String) c[1], headers));
+            sent.add(env.kafka.send("ai.requests", "kfuzz-partition", (String) c[1], headers));
             // the key decides the partition: all in one, so the record after them proves it moves on
         }
         String after = "kfuzz-after-" + java.util.UUID.randomUUID();
-        sent.add(kafka.send("ai.requests", "kfuzz-partition", "{\"prompt\":\"next\",\"request_id\":\"" + after + "\"}"));
-        kafka.awaitCommitted(sent.toArray(RecordMetadata[]::new));
+        sent.add(env.kafka.send("ai.requests", "kfuzz-partition", "{\"prompt\":\"next\",\"request_id\":\"" + after + "\"}"));
+        env.kafka.awaitCommitted(sent.toArray(RecordMetadata[]::new));
 
-        List<ConsumerRecord<byte[], byte[]>> dead = kafka.readAll("ai.requests.dlq");
-        List<ConsumerRecord<byte[], byte[]>> replies = kafka.readAll("ai.responses");
+        List<ConsumerRecord<byte[], byte[]>> dead = env.kafka.readAll("ai.requests.dlq");
+        List<ConsumerRecord<byte[], byte[]>> replies = env.kafka.readAll("ai.responses");
         for (int i = 0; i < cases.length; i++) {
             Object[] c = cases[i];
             RecordMetadata at = sent.get(i);
@@ -121,8 +108,8 @@ class KafkaFuzzTest {
                 "no reply echoes an invalid request_id");
         assertTrue(KafkaTestSupport.json(KafkaTestSupport.withIdPrefix(replies, after).get(0)).path("success").asBoolean(),
                 "the record after them is answered");
-        assertEquals(callsBefore + 1, gw.sim("openai").calls(), "only the good record reached a provider");
-        assertEquals(topicsBefore, kafka.topics(), "no topic created");
+        assertEquals(callsBefore + 1, env.gw.sim("openai").calls(), "only the good record reached a provider");
+        assertEquals(topicsBefore, env.kafka.topics(), "no topic created");
     }
 
     private static Set<String> fuzzKeys(List<ConsumerRecord<byte[], byte[]>> all) {

@@ -17,43 +17,24 @@ import java.util.stream.Collectors;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import dev.aigateway.TestGateway;
 import dev.aigateway.simulator.Faults;
 
 /** The Kafka path (routes/kafka-ingress.yaml) against a real broker and real HTTP upstreams. */
 class KafkaIngressTest {
-    static KafkaTestSupport kafka;
-    static TestGateway gw;
-
-    @BeforeAll
-    static void start() throws Exception {
-        kafka = new KafkaTestSupport();
-        gw = kafka.startGateway(Map.of("gateway.kafka.max-record-bytes", "20000",
-                "gateway.kafka.reply-topics", "ai.responses.team-a", "gateway.unknown-fields", "drop"));
-    }
-
-    @AfterAll
-    static void stop() {
-        gw.close();
-        kafka.close();
-    }
-
-    @BeforeEach
-    void reset() {
-        gw.reset();
-    }
+    @RegisterExtension
+    static final KafkaGateway env = KafkaGateway.perClass(Map.of("gateway.kafka.max-record-bytes", "20000",
+            "gateway.kafka.reply-topics", "ai.responses.team-a", "gateway.unknown-fields", "drop"));
 
     @Test
     void roundTripCarriesTheEnvelopeAndCorrelation() {
         String id = "rt-" + UUID.randomUUID();
-        kafka.send("ai.requests", "session-7", "{\"prompt\":\"hello kafka\",\"system_message\":\"be brief\","
+        env.kafka.send("ai.requests", "session-7", "{\"prompt\":\"hello kafka\",\"system_message\":\"be brief\","
                 + "\"request_id\":\"" + id + "\",\"session_id\":\"session-7\"}");
-        ConsumerRecord<byte[], byte[]> reply = only(kafka.readUntil("ai.responses", Duration.ofSeconds(20),
+        ConsumerRecord<byte[], byte[]> reply = only(env.kafka.readUntil("ai.responses", Duration.ofSeconds(20),
                 all -> !withIdPrefix(all, id).isEmpty()), id);
         assertEquals("session-7", text(reply.key()), "same key as the request");
         JsonNode r = json(reply);
@@ -71,7 +52,7 @@ class KafkaIngressTest {
         assertTrue(r.has("latency_ms"));
         assertEquals(1, r.path("attempts").size());
         assertEquals("ok", r.at("/attempts/0/outcome").asText());
-        String metrics = gw.management("/observe/metrics").body();
+        String metrics = env.gw.management("/observe/metrics").body();
         assertTrue(metrics.contains("gateway_kafka_in_flight "), "Kafka in-flight gauge");
         assertTrue(metrics.contains("gateway_requests_total{chain=\"default\",ingress=\"kafka\",outcome=\"ok\"}"));
     }
@@ -79,21 +60,21 @@ class KafkaIngressTest {
     @Test
     void droppedFieldsAreNamedInTheReplyAndNeverReachTheProvider() {
         String id = "drop-" + UUID.randomUUID();
-        kafka.send("ai.requests", "k", "{\"prompt\":\"drop me\",\"request_id\":\"" + id + "\",\"frobnicate\":7}");
-        JsonNode r = json(only(kafka.readUntil("ai.responses", Duration.ofSeconds(20),
+        env.kafka.send("ai.requests", "k", "{\"prompt\":\"drop me\",\"request_id\":\"" + id + "\",\"frobnicate\":7}");
+        JsonNode r = json(only(env.kafka.readUntil("ai.responses", Duration.ofSeconds(20),
                 all -> !withIdPrefix(all, id).isEmpty()), id));
         assertTrue(r.path("success").asBoolean(), r.toString());
         assertEquals("[\"frobnicate\"]", r.path("dropped_fields").toString());
-        assertTrue(gw.sim("openai").lastRequest().path("messages").isArray(), "the provider was called");
-        assertTrue(gw.sim("openai").lastRequest().path("frobnicate").isMissingNode(), "a dropped field is not sent");
+        assertTrue(env.gw.sim("openai").lastRequest().path("messages").isArray(), "the provider was called");
+        assertTrue(env.gw.sim("openai").lastRequest().path("frobnicate").isMissingNode(), "a dropped field is not sent");
     }
 
     @Test
     void primaryDownReplyComesFromTheSecondary() {
-        gw.sim("openai").faults(Faults.of("error").withStatus(500));
+        env.gw.sim("openai").faults(Faults.of("error").withStatus(500));
         String id = "fb-" + UUID.randomUUID();
-        kafka.send("ai.requests", "k", "{\"messages\":[{\"role\":\"user\",\"content\":\"fall back\"}],\"request_id\":\"" + id + "\"}");
-        JsonNode r = json(only(kafka.readUntil("ai.responses", Duration.ofSeconds(20), all -> !withIdPrefix(all, id).isEmpty()), id));
+        env.kafka.send("ai.requests", "k", "{\"messages\":[{\"role\":\"user\",\"content\":\"fall back\"}],\"request_id\":\"" + id + "\"}");
+        JsonNode r = json(only(env.kafka.readUntil("ai.responses", Duration.ofSeconds(20), all -> !withIdPrefix(all, id).isEmpty()), id));
         assertEquals("anthropic", r.path("provider").asText());
         assertEquals("claude-sonnet-4-5", r.path("model").asText());
         assertEquals("openai", r.at("/attempts/0/provider").asText());
@@ -105,27 +86,27 @@ class KafkaIngressTest {
     @Test
     void anAnswerCutMidStreamIsFinishedByTheNextProvider() {
         // the gateway streams from the provider even for Kafka: the cut answer is continued, not lost
-        gw.sim("openai").faults(Faults.of("cut").withAfterChunks(5).withChunkMs(0));
+        env.gw.sim("openai").faults(Faults.of("cut").withAfterChunks(5).withChunkMs(0));
         String id = "cut-" + UUID.randomUUID();
-        kafka.send("ai.requests", id, "{\"prompt\":\"finish my sentence\",\"request_id\":\"" + id + "\"}");
-        JsonNode r = json(only(kafka.readUntil("ai.responses", Duration.ofSeconds(20), all -> !withIdPrefix(all, id).isEmpty()), id));
+        env.kafka.send("ai.requests", id, "{\"prompt\":\"finish my sentence\",\"request_id\":\"" + id + "\"}");
+        JsonNode r = json(only(env.kafka.readUntil("ai.responses", Duration.ofSeconds(20), all -> !withIdPrefix(all, id).isEmpty()), id));
         assertTrue(r.path("success").asBoolean(), r.toString());
         assertEquals("Simulated openai (gpt-4.1) answering: finish my sentence", r.path("content").asText());
         assertEquals("anthropic", r.path("provider").asText());
         assertEquals("stream_cut", r.at("/mid_stream_failover/reason").asText());
         assertEquals(2, r.path("parts").size());
-        assertEquals(5 + gw.sim("anthropic").lastUsage().completion(), r.at("/tokens_used/completion").asLong(),
+        assertEquals(5 + env.gw.sim("anthropic").lastUsage().completion(), r.at("/tokens_used/completion").asLong(),
                 "the cut part's 5 pieces (estimated) + what anthropic reported for the rest");
         assertEquals("stream_cut", r.at("/attempts/0/outcome").asText());
     }
 
     @Test
     void allFailedIsAFailureReplyNotSilence() {
-        gw.sim("openai").faults(Faults.of("error"));
-        gw.sim("anthropic").faults(Faults.of("error"));
+        env.gw.sim("openai").faults(Faults.of("error"));
+        env.gw.sim("anthropic").faults(Faults.of("error"));
         String id = "down-" + UUID.randomUUID();
-        kafka.send("ai.requests", "k", "{\"prompt\":\"anyone\",\"chain\":\"premium\",\"request_id\":\"" + id + "\"}");
-        JsonNode r = json(only(kafka.readUntil("ai.responses", Duration.ofSeconds(20), all -> !withIdPrefix(all, id).isEmpty()), id));
+        env.kafka.send("ai.requests", "k", "{\"prompt\":\"anyone\",\"chain\":\"premium\",\"request_id\":\"" + id + "\"}");
+        JsonNode r = json(only(env.kafka.readUntil("ai.responses", Duration.ofSeconds(20), all -> !withIdPrefix(all, id).isEmpty()), id));
         assertEquals(false, r.path("success").asBoolean());
         assertEquals("all_providers_failed", r.at("/error/code").asText());
         assertEquals(List.of("openai", "anthropic"), List.of(r.at("/providers_tried/0").asText(), r.at("/providers_tried/1").asText()));
@@ -133,13 +114,13 @@ class KafkaIngressTest {
 
     @Test
     void twoHundredRequestsAgainstA1sUpstreamAreAnsweredOnceEach() {
-        gw.sim("openai").faults(Faults.none(1_000));
+        env.gw.sim("openai").faults(Faults.none(1_000));
         String prefix = "bulk-" + UUID.randomUUID() + "-";
         long start = System.currentTimeMillis();
         for (int i = 0; i < 200; i++) {
-            kafka.send("ai.requests", "key-" + (i % 13), "{\"prompt\":\"n" + i + "\",\"request_id\":\"" + prefix + i + "\"}");
+            env.kafka.send("ai.requests", "key-" + (i % 13), "{\"prompt\":\"n" + i + "\",\"request_id\":\"" + prefix + i + "\"}");
         }
-        List<ConsumerRecord<byte[], byte[]>> replies = withIdPrefix(kafka.readUntil("ai.responses", Duration.ofSeconds(60),
+        List<ConsumerRecord<byte[], byte[]>> replies = withIdPrefix(env.kafka.readUntil("ai.responses", Duration.ofSeconds(60),
                 all -> withIdPrefix(all, prefix).size() >= 200), prefix);
         System.out.printf("200 requests against a 1 s upstream answered in %d ms%n", System.currentTimeMillis() - start);
         Map<String, Long> perId = replies.stream().collect(Collectors.groupingBy(r -> header(r, "correlation-id"),
@@ -150,22 +131,22 @@ class KafkaIngressTest {
             String n = header(r, "correlation-id").substring(prefix.length());
             assertTrue(json(r).path("content").asText().endsWith("answering: n" + n), "each reply answers its own request");
         }
-        assertEquals(200, gw.sim("openai").calls());
-        assertTrue(gw.sim("openai").maxInFlight() >= 100,
-                "a slow provider must not serialise the partitions: only " + gw.sim("openai").maxInFlight() + " at once");
+        assertEquals(200, env.gw.sim("openai").calls());
+        assertTrue(env.gw.sim("openai").maxInFlight() >= 100,
+                "a slow provider must not serialise the partitions: only " + env.gw.sim("openai").maxInFlight() + " at once");
     }
 
     @Test
     void routedByModelAsOverHttpAndTheReplySaysWhy() {
-        gw.upstream.trackPrompts();
+        env.gw.upstream.trackPrompts();
         String claude = "model-" + UUID.randomUUID();
-        kafka.send("ai.requests", "k", "{\"prompt\":\"claude " + claude + "\",\"model\":\"claude-sonnet-4-5\",\"request_id\":\"" + claude + "\"}");
+        env.kafka.send("ai.requests", "k", "{\"prompt\":\"claude " + claude + "\",\"model\":\"claude-sonnet-4-5\",\"request_id\":\"" + claude + "\"}");
         String header = "model-hdr-" + UUID.randomUUID();
-        kafka.send("ai.requests", "k", "{\"prompt\":\"header " + header + "\",\"model\":\"claude-sonnet-4-5\",\"request_id\":\"" + header + "\"}",
+        env.kafka.send("ai.requests", "k", "{\"prompt\":\"header " + header + "\",\"model\":\"claude-sonnet-4-5\",\"request_id\":\"" + header + "\"}",
                 "x-gateway-chain", "budget");
         String unknown = "model-unknown-" + UUID.randomUUID();
-        kafka.send("ai.requests", "k", "{\"prompt\":\"unknown " + unknown + "\",\"model\":\"gpt-9\",\"request_id\":\"" + unknown + "\"}");
-        List<ConsumerRecord<byte[], byte[]>> replies = kafka.readUntil("ai.responses", Duration.ofSeconds(20),
+        env.kafka.send("ai.requests", "k", "{\"prompt\":\"unknown " + unknown + "\",\"model\":\"gpt-9\",\"request_id\":\"" + unknown + "\"}");
+        List<ConsumerRecord<byte[], byte[]>> replies = env.kafka.readUntil("ai.responses", Duration.ofSeconds(20),
                 all -> !withIdPrefix(all, claude).isEmpty() && !withIdPrefix(all, header).isEmpty()
                         && !withIdPrefix(all, unknown).isEmpty());
         JsonNode byModel = json(only(replies, claude));
@@ -180,7 +161,7 @@ class KafkaIngressTest {
         assertEquals("model_not_found", refused.at("/error/code").asText(), refused.toString());
         assertTrue(refused.at("/error/message").asText().contains("claude-sonnet-4-5"), refused.toString());
         // counted by prompt: a late call left by an earlier test must not count
-        Map<String, Long> calls = gw.upstream.callsByPrompt();
+        Map<String, Long> calls = env.gw.upstream.callsByPrompt();
         assertEquals(1L, calls.get("claude " + claude), calls.toString());
         assertEquals(1L, calls.get("header " + header), calls.toString());
         assertEquals(null, calls.get("unknown " + unknown), "an unknown model reaches no provider: " + calls);
@@ -189,12 +170,12 @@ class KafkaIngressTest {
     @Test
     void poisonRecordGoesToTheDeadLetterTopicAndTheNextIsAnswered() {
         String id = "poison-" + UUID.randomUUID();
-        kafka.send("ai.requests", "same-key", "{\"messages\": \"not a list\", \"request_id\": \"" + id + "\"}");
-        kafka.send("ai.requests", "same-key", "{not json at all " + id);
+        env.kafka.send("ai.requests", "same-key", "{\"messages\": \"not a list\", \"request_id\": \"" + id + "\"}");
+        env.kafka.send("ai.requests", "same-key", "{not json at all " + id);
         String good = "after-poison-" + UUID.randomUUID();
-        kafka.send("ai.requests", "same-key", "{\"prompt\":\"still alive\",\"request_id\":\"" + good + "\"}");
+        env.kafka.send("ai.requests", "same-key", "{\"prompt\":\"still alive\",\"request_id\":\"" + good + "\"}");
 
-        List<ConsumerRecord<byte[], byte[]>> dead = kafka.readUntil("ai.requests.dlq", Duration.ofSeconds(20),
+        List<ConsumerRecord<byte[], byte[]>> dead = env.kafka.readUntil("ai.requests.dlq", Duration.ofSeconds(20),
                 all -> all.stream().filter(r -> text(r.value()).contains(id)).count() >= 2)
                 .stream().filter(r -> text(r.value()).contains(id)).toList();
         assertEquals(2, dead.size());
@@ -209,70 +190,70 @@ class KafkaIngressTest {
         ConsumerRecord<byte[], byte[]> notJson = dead.stream().filter(r -> text(r.value()).startsWith("{not json")).findFirst().orElseThrow();
         assertEquals("invalid_json", header(notJson, "dlq-code"));
 
-        List<ConsumerRecord<byte[], byte[]>> replies = kafka.readUntil("ai.responses", Duration.ofSeconds(20),
+        List<ConsumerRecord<byte[], byte[]>> replies = env.kafka.readUntil("ai.responses", Duration.ofSeconds(20),
                 all -> !withIdPrefix(all, good).isEmpty() && !withIdPrefix(all, id).isEmpty());
         JsonNode failure = json(only(replies, id));
         assertEquals(false, failure.path("success").asBoolean(), "the refused request's caller hears about it");
         assertEquals("invalid_request", failure.at("/error/code").asText());
         assertEquals("still alive", json(only(replies, good)).path("content").asText().replaceAll(".*answering: ", ""));
-        assertEquals(1, gw.sim("openai").calls(), "bad records never reach a provider");
-        assertTrue(gw.management("/observe/metrics").body().contains("gateway_kafka_dead_letters_total{code=\"invalid_json\"}"));
+        assertEquals(1, env.gw.sim("openai").calls(), "bad records never reach a provider");
+        assertTrue(env.gw.management("/observe/metrics").body().contains("gateway_kafka_dead_letters_total{code=\"invalid_json\"}"));
     }
 
     @Test
     void oversizeRecordIsDeadLettered() {
         String id = "big-" + UUID.randomUUID();
-        kafka.send("ai.requests", "k", "{\"request_id\":\"" + id + "\",\"prompt\":\"" + "x".repeat(30_000) + "\"}");
-        ConsumerRecord<byte[], byte[]> dead = kafka.readUntil("ai.requests.dlq", Duration.ofSeconds(20),
+        env.kafka.send("ai.requests", "k", "{\"request_id\":\"" + id + "\",\"prompt\":\"" + "x".repeat(30_000) + "\"}");
+        ConsumerRecord<byte[], byte[]> dead = env.kafka.readUntil("ai.requests.dlq", Duration.ofSeconds(20),
                 all -> all.stream().anyMatch(r -> text(r.value()).contains(id))).stream()
                 .filter(r -> text(r.value()).contains(id)).findFirst().orElseThrow();
         assertEquals("request_too_large", header(dead, "dlq-code"));
         assertTrue(dead.value().length > 30_000, "the original record, whole");
-        JsonNode failure = json(only(kafka.readUntil("ai.responses", Duration.ofSeconds(20),
+        JsonNode failure = json(only(env.kafka.readUntil("ai.responses", Duration.ofSeconds(20),
                 all -> !withIdPrefix(all, id).isEmpty()), id));
         assertEquals("request_too_large", failure.at("/error/code").asText());
-        assertEquals(0, gw.sim("openai").calls());
+        assertEquals(0, env.gw.sim("openai").calls());
     }
 
     @Test
     void replyToMustMatchThePattern() {
         String refused = "evil-" + UUID.randomUUID();
-        kafka.send("ai.requests", "k", "{\"prompt\":\"x\",\"request_id\":\"" + refused + "\"}", "reply-to", "billing.events");
+        env.kafka.send("ai.requests", "k", "{\"prompt\":\"x\",\"request_id\":\"" + refused + "\"}", "reply-to", "billing.events");
         String allowed = "team-" + UUID.randomUUID();
-        var allowedRecord = kafka.send("ai.requests", "k", "{\"prompt\":\"y\",\"request_id\":\"" + allowed + "\"}",
+        var allowedRecord = env.kafka.send("ai.requests", "k", "{\"prompt\":\"y\",\"request_id\":\"" + allowed + "\"}",
                 "reply-to", "ai.responses.team-a");
 
-        JsonNode failure = json(only(kafka.readUntil("ai.responses", Duration.ofSeconds(20),
+        JsonNode failure = json(only(env.kafka.readUntil("ai.responses", Duration.ofSeconds(20),
                 all -> !withIdPrefix(all, refused).isEmpty()), refused));
         assertEquals("reply_to_not_allowed", failure.at("/error/code").asText());
-        List<ConsumerRecord<byte[], byte[]>> teamA = kafka.readUntil("ai.responses.team-a", Duration.ofSeconds(20),
+        List<ConsumerRecord<byte[], byte[]>> teamA = env.kafka.readUntil("ai.responses.team-a", Duration.ofSeconds(20),
                 all -> !withIdPrefix(all, allowed).isEmpty());
         assertTrue(json(only(teamA, allowed)).path("success").asBoolean());
-        assertEquals(1, gw.sim("openai").calls(), "the refused one was never sent to a provider");
-        kafka.awaitCommitted(allowedRecord); // done: anything it wrote is on the broker now
-        assertTrue(withIdPrefix(kafka.readAll("ai.responses"), allowed).isEmpty(),
+        assertEquals(1, env.gw.sim("openai").calls(), "the refused one was never sent to a provider");
+        env.kafka.awaitCommitted(allowedRecord); // done: anything it wrote is on the broker now
+        assertTrue(withIdPrefix(env.kafka.readAll("ai.responses"), allowed).isEmpty(),
                 "the allowed reply-to answer went only to its own topic");
     }
 
     @Test
     void theListedReplyTopicsAreCreatedAtStartUp() {
-        assertTrue(kafka.topics().contains("ai.responses.team-a"), "gateway.kafka.reply-topics");
+        assertTrue(env.kafka.topics().contains("ai.responses.team-a"), "gateway.kafka.reply-topics");
     }
 
     @Test
     void twoInstancesInOneGroupShareTheWork() throws Exception {
-        Map<String, String> settings = new HashMap<>(kafka.gatewaySettings());
+        Map<String, String> settings = new HashMap<>(env.kafka.gatewaySettings());
         settings.put("gateway.kafka.group-id", "shared-" + UUID.randomUUID());
         settings.put("gateway.kafka.request-topic", "ai.requests.shared");
         settings.put("gateway.kafka.consumers", "1");
         try (TestGateway a = TestGateway.start(settings); TestGateway b = TestGateway.start(settings)) {
             // both members must hold partitions before the load starts
-            kafka.awaitStableGroup(settings.get("gateway.kafka.group-id"), 2);
+            env.kafka.awaitStableGroup(settings.get("gateway.kafka.group-id"), 2);
             String prefix = "pair-" + UUID.randomUUID() + "-";
             for (int i = 0; i < 60; i++) {
-                kafka.send("ai.requests.shared", "key-" + i, "{\"prompt\":\"p" + i + "\",\"request_id\":\"" + prefix + i + "\"}");
+                env.kafka.send("ai.requests.shared", "key-" + i, "{\"prompt\":\"p" + i + "\",\"request_id\":\"" + prefix + i + "\"}");
             }
-            List<ConsumerRecord<byte[], byte[]>> replies = withIdPrefix(kafka.readUntil("ai.responses", Duration.ofSeconds(40),
+            List<ConsumerRecord<byte[], byte[]>> replies = withIdPrefix(env.kafka.readUntil("ai.responses", Duration.ofSeconds(40),
                     all -> withIdPrefix(all, prefix).size() >= 60), prefix);
             Set<String> ids = replies.stream().map(r -> header(r, "correlation-id")).collect(Collectors.toSet());
             assertEquals(60, ids.size(), "all answered");
