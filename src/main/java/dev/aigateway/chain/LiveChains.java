@@ -9,6 +9,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.atomic.AtomicLong;
 
 import org.apache.camel.CamelContext;
+import org.apache.camel.Exchange;
 import org.apache.camel.StartupListener;
 import org.apache.camel.model.CircuitBreakerDefinition;
 import org.apache.camel.model.Model;
@@ -33,6 +34,8 @@ import dev.aigateway.request.GatewayRequest;
  * does not start, on a reload the previous version keeps serving.
  */
 public final class LiveChains extends ModelLifecycleStrategySupport implements StartupListener {
+    /** The endpoint of the chain version serving the request: routes/chat.yaml sends it there (a plain property, see GatewayRequest.PROPERTY). */
+    public static final String ENDPOINT = "gatewayChainEndpoint";
     private static final Logger LOG = LoggerFactory.getLogger(LiveChains.class);
     static final String PREFIX = "chain-";
     private static final long RETIRE_GRACE_MS = 1_000;
@@ -83,9 +86,10 @@ public final class LiveChains extends ModelLifecycleStrategySupport implements S
         context.addStartupListener(this);
     }
 
-    /** Points the request at the newest version of its chain (routes/chat.yaml follows it); {@code reason}: why this chain. */
-    public void select(GatewayRequest request, String chain, String reason) {
-        request.selectChain(chain, endpoint(chain), reason);
+    /** Points the request at the newest version of its chain (routes/chat.yaml follows {@link #ENDPOINT}); {@code reason}: why this chain. */
+    public void select(Exchange exchange, GatewayRequest request, String chain, String reason) {
+        request.selectChain(chain, reason);
+        exchange.setProperty(ENDPOINT, endpoint(chain));
     }
 
     /** The endpoint serving {@code chain} now, or null when no such chain is loaded. */

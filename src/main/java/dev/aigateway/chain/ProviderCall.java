@@ -37,6 +37,8 @@ public class ProviderCall {
     private static final String PREFILL = "gatewayPrefill";
     /** routes/providers.yaml calls the provider once more when this is true (its key changed after a 401). */
     public static final String CALL_AGAIN = "gatewayCallAgain";
+    /** routes/providers.yaml reads the answer as a stream when this is true (the request has an answer stream). */
+    public static final String STREAMED = "gatewayStreamed";
     /** Which key a call carried (its hash: the key itself is never kept beside the request). */
     private static final String KEY_USED = "gatewayKeyUsed";
 
@@ -94,6 +96,7 @@ public class ProviderCall {
             request = next;
         }
         exchange.setProperty(PREFILL, prefill);
+        exchange.setProperty(STREAMED, answer != null);
         Message m = exchange.getMessage();
         // nothing from the client (its Authorization above all) may reach the provider
         m.removeHeaders("*");

@@ -20,11 +20,12 @@ import dev.aigateway.provider.Providers;
 
 /**
  * Expands the flat steps of a chain file ({@code - to: tier:openai}, {@code - to: tier:anthropic,gemini})
- * into the Camel model the chain runs: step N is a circuitBreaker EIP (breaker {@value #STEP_BREAKER}, which never
- * opens) whose onFallback holds step N+1; the last step's onFallback ends in {@code attempts.allFailed}.
- * Inside a step, its deployments:
+ * into the Camel model the chain runs: step N is a circuitBreaker EIP whose onFallback holds step N+1; the last
+ * step's onFallback ends in {@code attempts.allFailed}. A step of one deployment is that deployment's own breaker
+ * (onFallback: {@code attempts.fellBack}, then step N+1). A step of several is a breaker {@value #STEP_BREAKER}
+ * (which never opens) around its deployments:
  * <pre>
- * loadBalance weighted(distributionRatio w1,w2,..)         (one deployment: no loadBalance)
+ * loadBalance weighted(distributionRatio w1,w2,..)
  *   ├─ loadBalance failover(roundRobin=false, maximumFailoverAttempts=n-1): [d1, d2, .., dn]
  *   ├─ loadBalance failover(...):                                            [d2, d1, .., dn]
  * each di = circuitBreaker(breaker di) { to direct:provider-di } onFallback { attempts.passOver(*, 'di') }
@@ -118,19 +119,22 @@ public final class Tiers {
 
     private ProcessorDefinition<?> chain(List<List<String>> steps, int index) {
         List<String> tier = steps.get(index);
+        ProcessorDefinition<?> next = index + 1 < steps.size() ? chain(steps, index + 1) : bean("allFailed");
+        if (tier.size() == 1) {
+            // one deployment: its own breaker is the step (each circuitBreaker EIP copies the exchange once more)
+            String name = tier.get(0);
+            return deployment(name, bean("fellBack(*, '" + name + "')"), next);
+        }
         CircuitBreakerDefinition step = breaker(STEP_BREAKER);
         step.addOutput(tier(tier));
         OnFallbackDefinition fallback = new OnFallbackDefinition();
         fallback.addOutput(bean("tierOut(*, '" + String.join(",", tier) + "')"));
-        fallback.addOutput(index + 1 < steps.size() ? chain(steps, index + 1) : bean("allFailed"));
+        fallback.addOutput(next);
         step.setOnFallback(fallback);
         return step;
     }
 
     private ProcessorDefinition<?> tier(List<String> deployments) {
-        if (deployments.size() == 1) {
-            return deployment(deployments.get(0));
-        }
         LoadBalanceDefinition weighted = new LoadBalanceDefinition();
         WeightedLoadBalancerDefinition w = new WeightedLoadBalancerDefinition();
         w.setDistributionRatio(String.join(",", deployments.stream().map(d -> String.valueOf(providers.weight(d))).toList()));
@@ -143,10 +147,10 @@ public final class Tiers {
             f.setRoundRobin("false");
             f.setMaximumFailoverAttempts(String.valueOf(deployments.size() - 1));
             failover.setLoadBalancerType(f);
-            failover.addOutput(deployment(deployments.get(first)));
+            failover.addOutput(passingOver(deployments.get(first)));
             for (int i = 0; i < deployments.size(); i++) {
                 if (i != first) {
-                    failover.addOutput(deployment(deployments.get(i)));
+                    failover.addOutput(passingOver(deployments.get(i)));
                 }
             }
             // Camel refuses a loadBalance directly inside a loadBalance ("Loadbalancer already configured"):
@@ -158,7 +162,12 @@ public final class Tiers {
         return weighted;
     }
 
-    private CircuitBreakerDefinition deployment(String name) {
+    /** A deployment inside a multi-deployment tier: its fallback records the attempt and throws to the failover balancer. */
+    private CircuitBreakerDefinition passingOver(String name) {
+        return deployment(name, bean("passOver(*, '" + name + "')"));
+    }
+
+    private CircuitBreakerDefinition deployment(String name, ProcessorDefinition<?>... onFallback) {
         CircuitBreakerDefinition cb = breaker(name);
         if (retried.test(name)) {
             // retries inside the breaker: the breaker sees the series as one call
@@ -170,7 +179,9 @@ public final class Tiers {
             cb.addOutput(new ToDefinition("direct:provider-" + name));
         }
         OnFallbackDefinition fallback = new OnFallbackDefinition();
-        fallback.addOutput(bean("passOver(*, '" + name + "')"));
+        for (ProcessorDefinition<?> step : onFallback) {
+            fallback.addOutput(step);
+        }
         cb.setOnFallback(fallback);
         return cb;
     }

@@ -83,7 +83,7 @@ public class HttpIngress {
         ChatRequest request = parser.parse(raw, m.getHeader("x-gateway-chain", String.class),
                 chain -> chains.endpoint(chain) != null, gateway.budgetStepDown());
         gateway.setChatRequest(request);
-        chains.select(gateway, request.chain(), request.route());
+        chains.select(exchange, gateway, request.chain(), request.route());
         if (request.stream() && m instanceof org.apache.camel.component.platform.http.vertx.HttpMessage http) {
             http.getResponse().putHeader(ROUTE, request.routeHeader()); // a stream's headers leave with its first chunk
         }

@@ -102,7 +102,7 @@ public class KafkaIngress {
         ChatRequest parsed = parser.parse(root, chain, c -> chains.endpoint(c) != null, gateway.budgetStepDown());
         ChatRequest request = parsed.withRequestId(gateway.requestId());
         gateway.setChatRequest(request);
-        chains.select(gateway, request.chain(), request.route());
+        chains.select(exchange, gateway, request.chain(), request.route());
     }
 
     /**

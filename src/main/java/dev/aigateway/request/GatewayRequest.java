@@ -17,7 +17,12 @@ import dev.aigateway.api.ChatRequest;
  * {@link Key} and {@link Answer}, which {@code auth.GatewayKey} and {@code stream.AnswerStream} implement.
  */
 public final class GatewayRequest {
-    /** The one exchange property of a client request (routes read e.g. {@code ${exchangeProperty.gateway.chainEndpoint}}). */
+    /**
+     * The one exchange property of a client request. Routes never read into it with a simple OGNL path
+     * ({@code ${exchangeProperty.gateway.x}}): Camel introspects the class on every such evaluation, which
+     * halved the gateway's throughput; the two values routes test are plain properties (LiveChains.ENDPOINT,
+     * ProviderCall.STREAMED).
+     */
     public static final String PROPERTY = "gateway";
 
     /** What the request path (beyond auth) asks of the caller's gateway key. */
@@ -40,7 +45,6 @@ public final class GatewayRequest {
     private AttemptLog attempts;
     private Answer answerStream;
     private String chain;
-    private String chainEndpoint;
     private String routeReason;
     private long deadlineNanos;
     private boolean budgetStepDown;
@@ -110,19 +114,13 @@ public final class GatewayRequest {
         return chain;
     }
 
-    /** The endpoint of the chain's version serving the request (routes/chat.yaml sends it there). */
-    public String chainEndpoint() {
-        return chainEndpoint;
-    }
-
     /** Why this chain: default-chain, x-gateway-chain, body chain, require_expensive_model. */
     public String routeReason() {
         return routeReason;
     }
 
-    public void selectChain(String chain, String endpoint, String reason) {
+    public void selectChain(String chain, String reason) {
         this.chain = chain;
-        this.chainEndpoint = endpoint;
         this.routeReason = reason;
     }
 

@@ -42,19 +42,27 @@ class GatewayRequestTest {
         assertFalse(request.chargeOnce());
     }
 
+    /**
+     * A simple OGNL path into an object (${exchangeProperty.gateway.chainEndpoint}) makes Camel introspect
+     * the object's class on every evaluation: one such toD halved the gateway's throughput
+     * (bench/compare.sh, 2026-11-30). Routes test plain properties instead.
+     */
     @Test
-    void theRoutesExpressionsReadIt() throws Exception {
-        try (DefaultCamelContext context = new DefaultCamelContext()) {
-            Exchange exchange = new DefaultExchange(context);
-            GatewayRequest request = GatewayRequest.of(exchange);
-            request.selectChain("premium", "direct:chain-premium-3", "require_expensive_model");
-            assertEquals("direct:chain-premium-3", context.resolveLanguage("simple")
-                    .createExpression("${exchangeProperty.gateway.chainEndpoint}").evaluate(exchange, String.class));
-            String streamed = "${exchangeProperty.gateway.answerStream} != null";
-            assertFalse(context.resolveLanguage("simple").createPredicate(streamed).matches(exchange));
-            request.setAnswerStream(new GatewayRequest.Answer() {
-            });
-            assertTrue(context.resolveLanguage("simple").createPredicate(streamed).matches(exchange));
+    void noRouteReadsIntoAnObjectWithOgnl() throws Exception {
+        java.util.regex.Pattern ognl = java.util.regex.Pattern.compile(
+                "\\$\\{(exchangeProperty|header|variable|body)[.\\[][^}]*?[A-Za-z0-9_\\]]\\.[A-Za-z]");
+        java.util.List<String> found = new java.util.ArrayList<>();
+        try (var files = java.nio.file.Files.list(java.nio.file.Path.of("routes"))) {
+            for (java.nio.file.Path file : files.filter(f -> f.toString().endsWith(".yaml")).sorted().toList()) {
+                java.util.List<String> lines = java.nio.file.Files.readAllLines(file);
+                for (int i = 0; i < lines.size(); i++) {
+                    String line = lines.get(i);
+                    if (!line.trim().startsWith("#") && ognl.matcher(line).find()) {
+                        found.add(file.getFileName() + ":" + (i + 1) + ": " + line.trim());
+                    }
+                }
+            }
         }
+        assertTrue(found.isEmpty(), "OGNL paths in routes: " + found);
     }
 }
