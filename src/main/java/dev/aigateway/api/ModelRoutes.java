@@ -20,6 +20,8 @@ public final class ModelRoutes {
     private final Supplier<Map<String, String>> aliases;
     private final String defaultChain;
     private final boolean unknownToDefault;
+    /** The chains model auto chooses between (gateway.auto.*): /v1/models lists them instead of one chain. */
+    private java.util.List<String> autoChains = java.util.List.of();
 
     /**
      * @param aliases      model alias -> chain, as loaded now
@@ -32,6 +34,12 @@ public final class ModelRoutes {
         this.aliases = aliases;
         this.defaultChain = defaultChain;
         this.unknownToDefault = "default".equals(unknownModels);
+    }
+
+    /** Lists {@code chains} for {@value #AUTO} in /v1/models (the chains AutoRoutes chooses between). */
+    public ModelRoutes autoChains(String... chains) {
+        this.autoChains = java.util.List.of(chains);
+        return this;
     }
 
     /** The chain {@code model} (null when the request has none) selects, or 400 model_not_found. */
@@ -60,8 +68,15 @@ public final class ModelRoutes {
     public com.fasterxml.jackson.databind.node.ObjectNode modelList() {
         com.fasterxml.jackson.databind.node.ObjectNode body = Json.object().put("object", "list");
         var data = body.putArray("data");
-        listing().forEach((alias, chain) -> data.addObject().put("id", alias).put("object", "model").put("created", 0)
-                .put("owned_by", "ai-failover-gateway").put("chain", chain));
+        listing().forEach((alias, chain) -> {
+            com.fasterxml.jackson.databind.node.ObjectNode m = data.addObject().put("id", alias).put("object", "model")
+                    .put("created", 0).put("owned_by", "ai-failover-gateway");
+            if (AUTO.equals(alias) && !autoChains.isEmpty()) {
+                autoChains.forEach(m.putArray("chains")::add); // auto chooses per request (AutoRoutes)
+            } else {
+                m.put("chain", chain);
+            }
+        });
         return body;
     }
 

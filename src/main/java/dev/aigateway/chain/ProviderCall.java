@@ -135,7 +135,8 @@ public class ProviderCall {
             m.removeHeaders("*");
             ChatResult result;
             try {
-                result = ProviderStream.relay(answer, provider.settings(), provider.adapter(), in, sentBytes, log.callStartedNanos());
+                result = ProviderStream.relay(answer, provider.settings(), provider.adapter(), in, sentBytes, log.callStartedNanos(),
+                        gateway.deadlineNanos());
             } catch (StreamBrokenException e) {
                 throw new ProviderFailedException(name, e.outcome(), status, e.getMessage());
             }

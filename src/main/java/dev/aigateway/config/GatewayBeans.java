@@ -187,7 +187,8 @@ public class GatewayBeans implements CamelConfiguration {
                 required.apply("gateway.premium-chain"), settings.integer("gateway.max-tokens-limit", 1, Integer.MAX_VALUE),
                 settings.integer("gateway.max-n", 1, Integer.MAX_VALUE), settings.oneOf("gateway.unknown-fields", "reject", "drop"))
                 .models(new dev.aigateway.api.ModelRoutes(chains::aliases, required.apply("gateway.default-chain"),
-                        settings.oneOf("gateway.models.unknown", "reject", "default")))
+                        settings.oneOf("gateway.models.unknown", "reject", "default"))
+                        .autoChains(required.apply("gateway.auto.budget-chain"), required.apply("gateway.auto.premium-chain")))
                 .auto(new dev.aigateway.api.AutoRoutes(required.apply("gateway.auto.premium-chain"),
                         required.apply("gateway.auto.budget-chain"),
                         settings.integer("gateway.auto.premium-over-tokens", 0, Integer.MAX_VALUE)));

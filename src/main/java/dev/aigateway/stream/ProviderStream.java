@@ -29,11 +29,11 @@ public final class ProviderStream {
      * @throws StreamAbandonedException  when the client left while it was being read
      */
     public static ChatResult relay(AnswerStream answer, ProviderSettings settings, ProviderAdapter adapter,
-            InputStream body, long requestBytes, long startedNanos) {
+            InputStream body, long requestBytes, long startedNanos, long deadlineNanos) {
         AnswerStreams config = answer.config();
         AnswerStream.Part part = answer.begin(settings, requestBytes);
         StreamWatchdog.Watched in = config.watchdog().watch(body, startedNanos, config.firstTokenTimeoutMs(), config.idleTimeoutMs(),
-                answer.sink()::gone);
+                deadlineNanos, answer.sink()::gone);
         StreamParser parser = adapter.streamParser(settings);
         String finish = null;
         try {
@@ -146,6 +146,7 @@ public final class ProviderStream {
         return switch (reason) {
             case "first_token_timeout" -> "no content within " + config.firstTokenTimeoutMs() + " ms (stream.first-token-timeout)";
             case "stream_stalled" -> "the stream stalled for " + config.idleTimeoutMs() + " ms (stream.idle-timeout)" + after;
+            case "deadline_exceeded" -> "the request's deadline passed (gateway.request-timeout, x-gateway-timeout-ms)" + after;
             default -> "the stream was cut" + after + ": " + io.getClass().getSimpleName()
                     + (io.getMessage() != null ? " " + io.getMessage() : "");
         };

@@ -15,7 +15,8 @@ import org.apache.hc.core5.http.io.EofSensorInputStream;
 /**
  * Guards the provider streams being read: one timer thread checks them all every few ms and aborts a
  * stream whose first content is late (stream.first-token-timeout), that stalls after its first content
- * (stream.idle-timeout), or whose client has gone. Aborting closes the connection, so the thread blocked
+ * (stream.idle-timeout), that outlives its request's deadline (gateway.request-timeout, x-gateway-timeout-ms),
+ * or whose client has gone. Aborting closes the connection, so the thread blocked
  * reading it gets an IOException and the chain moves on. A per-read socket timeout could not tell "no
  * first token yet" from "stalled mid-answer", nor notice a client that left.
  */
@@ -35,7 +36,14 @@ public final class StreamWatchdog implements AutoCloseable {
     /** Starts guarding {@code in}; close the returned stream when done with it. */
     public Watched watch(InputStream in, long callStartedNanos, long firstTokenTimeoutMs, long idleTimeoutMs,
             BooleanSupplier clientGone) {
+        return watch(in, callStartedNanos, firstTokenTimeoutMs, idleTimeoutMs, 0, clientGone);
+    }
+
+    /** As above, and aborted ({@code deadline_exceeded}) once System.nanoTime() passes {@code deadlineNanos} (0: none). */
+    public Watched watch(InputStream in, long callStartedNanos, long firstTokenTimeoutMs, long idleTimeoutMs,
+            long deadlineNanos, BooleanSupplier clientGone) {
         Watched w = new Watched(in, callStartedNanos, firstTokenTimeoutMs * 1_000_000, idleTimeoutMs * 1_000_000, clientGone);
+        w.deadlineAt = deadlineNanos;
         active.add(w);
         return w;
     }
@@ -50,6 +58,8 @@ public final class StreamWatchdog implements AutoCloseable {
         for (Watched w : active) {
             if (w.clientGone.getAsBoolean()) {
                 w.abort("client_closed");
+            } else if (w.deadlineAt != 0 && now - w.deadlineAt >= 0) {
+                w.abort("deadline_exceeded");
             } else if (w.contentAt == 0 && now - w.startedAt > w.firstTokenNanos) {
                 w.abort("first_token_timeout");
             } else if (w.contentAt != 0 && now - w.lastByteAt > w.idleNanos) {
@@ -69,6 +79,7 @@ public final class StreamWatchdog implements AutoCloseable {
         private final long firstTokenNanos;
         private final long idleNanos;
         private final BooleanSupplier clientGone;
+        private long deadlineAt;
         private volatile long lastByteAt = System.nanoTime();
         private volatile long contentAt;
         private volatile String abortReason;

@@ -110,6 +110,33 @@ class RetryDeadlineTest {
     }
 
     @Test
+    void aStreamStillRunningAtTheDeadlineIsEndedThereAndNothingElseIsCalled() {
+        // every piece 250 ms apart: never idle long enough for stream.idle-timeout, but far past the deadline
+        gw.sim("openai").faults(Faults.none(0).withChunkMs(250));
+        long start = System.nanoTime();
+        HttpResponse<String> r = gw.chat("{\"model\":\"gpt-4.1\",\"stream\":true,\"messages\":[{\"role\":\"user\","
+                + "\"content\":\"a long story, slowly\"}]}", "x-gateway-timeout-ms", "600");
+        long tookMs = (System.nanoTime() - start) / 1_000_000;
+        System.out.println("DEADLINE-STREAM " + r.statusCode() + " " + tookMs + " ms: " + r.body());
+        assertEquals(200, r.statusCode(), "the stream had started: " + r.body());
+        assertTrue(r.body().contains("deadline_exceeded"), r.body());
+        assertTrue(tookMs < 1500, "ended at the deadline, not when the provider finished: " + tookMs + " ms");
+        assertEquals(1, gw.sim("openai").calls());
+        assertEquals(0, gw.sim("anthropic").calls() + gw.sim("deepseek").calls(), "no continuation past the deadline");
+    }
+
+    @Test
+    void aStreamWithoutItsFirstTokenAtTheDeadlineGets504() {
+        gw.sim("openai").faults(Faults.none(1500)); // headers at once, first token after 1.5 s
+        HttpResponse<String> r = gw.chat("{\"model\":\"gpt-4.1\",\"stream\":true,\"messages\":[{\"role\":\"user\","
+                + "\"content\":\"late first token\"}]}", "x-gateway-timeout-ms", "400");
+        System.out.println("DEADLINE-FIRST " + r.statusCode() + ": " + r.body());
+        assertTrue(r.body().contains("deadline_exceeded"), r.body());
+        assertEquals(1, gw.sim("openai").calls());
+        assertEquals(0, gw.sim("anthropic").calls() + gw.sim("deepseek").calls(), "no call after the deadline");
+    }
+
+    @Test
     void anInvalidTimeoutHeaderIsRefusedNamingIt() {
         for (String bad : new String[] { "soon", "0", "-5", "1.5" }) {
             HttpResponse<String> r = gw.chat(TestGateway.request("bad header"), "x-gateway-timeout-ms", bad);
