@@ -152,6 +152,22 @@ class TieredChainTest {
 
     @Test
     @Order(3)
+    void aStreamCutInsideTheTierIsContinuedByTheOtherDeploymentOfTheTier() {
+        gw.sim("openai-us").faults(Faults.of("cut").withAfterChunks(2));
+        for (int i = 0; i < 4; i++) {
+            HttpResponse<String> r = gw.chat("{\"model\":\"gpt-4.1\",\"stream\":true,\"messages\":[{\"role\":\"user\","
+                    + "\"content\":\"cut in the tier " + i + "\"}]}");
+            assertEquals(200, r.statusCode(), r.body());
+            assertTrue(r.body().trim().endsWith("data: [DONE]") && !r.body().contains("data: {\"error\""), r.body());
+        }
+        // weighted round robin 3:1: three streams start on us, are cut, and eu continues them; one starts on eu
+        assertEquals(3, gw.sim("openai-us").calls());
+        assertEquals(4, gw.sim("openai-eu").calls());
+        assertEquals(0, gw.sim("anthropic").calls() + gw.sim("gemini").calls(), "the tier held the answers");
+    }
+
+    @Test
+    @Order(3)
     void aCoolingDownDeploymentIsPassedOverWithoutACallAndWithoutTouchingItsBreaker() {
         gw.context().getRegistry().lookupByNameAndType("cooldowns", Cooldowns.class).coolDown("openai.us", 60_000, "test");
         for (int i = 0; i < 20; i++) {
