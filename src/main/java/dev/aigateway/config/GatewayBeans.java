@@ -85,9 +85,10 @@ public class GatewayBeans implements CamelConfiguration {
             @Override
             public void onCamelContextStarted(CamelContext ctx, boolean alreadyStarted) {
                 // the API's router exists once its server started; requests reach the routes only after this
-                HttpWorkers.answerTooLarge(org.apache.camel.component.platform.http.vertx.VertxPlatformHttpRouter.lookup(ctx,
-                        org.apache.camel.component.platform.http.vertx.VertxPlatformHttpRouter.getRouterNameFromPort(apiPort)),
-                        maxBodyBytes, metrics);
+                var router = org.apache.camel.component.platform.http.vertx.VertxPlatformHttpRouter.lookup(ctx,
+                        org.apache.camel.component.platform.http.vertx.VertxPlatformHttpRouter.getRouterNameFromPort(apiPort));
+                HttpWorkers.answerTooLarge(router, maxBodyBytes, metrics);
+                dev.aigateway.http.UnservedPaths.answerAsJson(router, () -> servedEndpoints(ctx));
             }
         });
 
@@ -350,5 +351,17 @@ public class GatewayBeans implements CamelConfiguration {
                 blankToNull(property.apply(p + "scope")), refreshAt,
                 new Settings(property).duration("gateway.oauth2.timeout", 1), context.createProducerTemplate(),
                 context.getExecutorServiceManager().newCachedThreadPool(context, "oauth2-" + name));
+    }
+
+    /** The API's platform-http endpoints (for the 404/405 bodies of dev.aigateway.http.UnservedPaths). */
+    private static java.util.List<dev.aigateway.http.UnservedPaths.Endpoint> servedEndpoints(CamelContext ctx) {
+        var component = ctx.getComponent("platform-http", org.apache.camel.component.platform.http.PlatformHttpComponent.class);
+        java.util.List<dev.aigateway.http.UnservedPaths.Endpoint> out = new java.util.ArrayList<>();
+        for (var e : new java.util.TreeSet<>(component.getHttpEndpoints())) {
+            java.util.Set<String> verbs = e.getVerbs() == null || e.getVerbs().isBlank() ? java.util.Set.of()
+                    : java.util.Set.of(e.getVerbs().split(","));
+            out.add(new dev.aigateway.http.UnservedPaths.Endpoint(e.getUri(), verbs));
+        }
+        return out;
     }
 }
