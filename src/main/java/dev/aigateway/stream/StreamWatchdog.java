@@ -82,7 +82,8 @@ public final class StreamWatchdog implements AutoCloseable {
         private long deadlineAt;
         private volatile long lastByteAt = System.nanoTime();
         private volatile long contentAt;
-        private volatile String abortReason;
+        /** Why the stream was aborted: set once (the watchdog and the reading thread may both abort it). */
+        private final java.util.concurrent.atomic.AtomicReference<String> abortReason = new java.util.concurrent.atomic.AtomicReference<>();
 
         Watched(InputStream in, long startedAt, long firstTokenNanos, long idleNanos, BooleanSupplier clientGone) {
             super(in);
@@ -120,15 +121,14 @@ public final class StreamWatchdog implements AutoCloseable {
 
         /** Why the watchdog aborted this stream, or null when it did not. */
         public String abortReason() {
-            return abortReason;
+            return abortReason.get();
         }
 
         /** Drops the connection under the stream (never drains it: a stalled provider would block the drain). */
         public void abort(String reason) {
-            if (abortReason != null) {
+            if (!abortReason.compareAndSet(null, reason)) {
                 return;
             }
-            abortReason = reason;
             active.remove(this);
             try {
                 if (in instanceof EofSensorInputStream eof) {
