@@ -29,7 +29,7 @@ public record ProviderSettings(String name, String api, String baseUrl, String m
                 : "breaker." + key;
         String api = s.oneOf(p + "api", "openai", "anthropic", "azure");
         DoublePredicate notNegative = v -> v >= 0;
-        return new ProviderSettings(name, api, stripSlash(s.required(p + "base-url")), s.required(p + "model"),
+        return new ProviderSettings(name, api, baseUrl(p + "base-url", s.required(p + "base-url")), s.required(p + "model"),
                 s.integer(p + "max-tokens", 1, Integer.MAX_VALUE),
                 s.number(p + "input-price-per-mtok", "a number of USD, 0 or more", notNegative),
                 s.number(p + "output-price-per-mtok", "a number of USD, 0 or more", notNegative),
@@ -47,6 +47,29 @@ public record ProviderSettings(String name, String api, String baseUrl, String m
     /** USD for the tokens used, from the per-million-token prices. */
     public double cost(long promptTokens, long completionTokens) {
         return (promptTokens * inputPricePerMTok + completionTokens * outputPricePerMTok) / 1_000_000d;
+    }
+
+    /**
+     * An http(s) URL with a host and no user:password@ part: credentials in a URL would be printed wherever the
+     * URL is (Camel's start-up summary, error messages) and are not sent as a provider key anyway.
+     */
+    static String baseUrl(String key, String url) {
+        java.net.URI uri;
+        try {
+            uri = new java.net.URI(url);
+        } catch (java.net.URISyntaxException e) {
+            throw new dev.aigateway.config.SettingException(key + " is not a URL: " + e.getReason());
+        }
+        if (uri.getRawUserInfo() != null) {
+            throw new dev.aigateway.config.SettingException(key + " must not carry credentials (user:password@ ...): "
+                    + "put the provider's key in its api-key-env / api-key-file; got " + uri.getScheme() + "://***@"
+                    + uri.getHost() + (uri.getPort() < 0 ? "" : ":" + uri.getPort()) + "/...");
+        }
+        if (!"http".equalsIgnoreCase(uri.getScheme()) && !"https".equalsIgnoreCase(uri.getScheme()) || uri.getHost() == null) {
+            throw new dev.aigateway.config.SettingException(key + " must be an http:// or https:// URL with a host; got '"
+                    + (url.length() > 100 ? url.substring(0, 100) + "..." : url) + "'");
+        }
+        return stripSlash(url);
     }
 
     private static String stripSlash(String url) {

@@ -81,6 +81,23 @@ class SettingsStartupTest {
     }
 
     @Test
+    void credentialsInABaseUrlStopStartUpWithOneLineThatDoesNotPrintThem(@TempDir Path dir) throws Exception {
+        String output = startAndExpectExit(Map.of("PROVIDER_DEEPSEEK_BASE_URL",
+                "https://proxyuser:urlpass-FAKE-1234@proxy.example.com:8443/v1"), dir);
+        String error = theOnlyErrorLine(output);
+        assertTrue(error.contains("provider.deepseek.base-url must not carry credentials"), error);
+        assertTrue(error.contains("https://***@proxy.example.com:8443/"), error);
+        assertFalse(output.contains("urlpass-FAKE-1234") || output.contains("proxyuser"), "printed: " + output);
+    }
+
+    @Test
+    void aBaseUrlWithoutSchemeStopsStartUpWithOneLine(@TempDir Path dir) throws Exception {
+        String error = theOnlyErrorLine(startAndExpectExit(Map.of("PROVIDER_OPENAI_BASE_URL", "localhost:8080/v1"), dir));
+        assertTrue(error.contains("provider.openai.base-url must be an http:// or https:// URL with a host; got 'localhost:8080/v1'"),
+                error);
+    }
+
+    @Test
     void chainNamingAnUnknownProviderStopsStartUpWithOneLine(@TempDir Path dir) throws Exception {
         Path routes = Files.createDirectory(dir.resolve("routes"));
         try (var files = Files.list(Path.of("routes"))) {
