@@ -71,6 +71,8 @@ public final class KafkaSetup {
         createTopics(brokers, embedded, partitions, required.apply("gateway.kafka.request-topic"),
                 required.apply("gateway.kafka.reply-topic"), required.apply("gateway.kafka.dlq-topic"));
         createTopics(brokers, embedded, 1, required.apply("gateway.kafka.health-topic"));
+        // compacted too (one partition): each instance's latest usage totals per key (key <keyId>|<instanceId>)
+        createTopics(brokers, embedded, 1, required.apply("gateway.kafka.key-usage-topic"));
         // requests never create a topic: the reply topics a reply-to may name are created here
         List<String> replyTopics = replyTopics(property.apply("gateway.kafka.reply-topics"),
                 required.apply("gateway.kafka.reply-topic-pattern"));
