@@ -80,13 +80,10 @@ final class KeyUsage {
      * @param others the other instances' totals for this key (their windows count too); ZERO alone
      */
     synchronized long tryAcquire(int rpm, Totals others, long nowMillis) {
-        if (rpm <= 0) {
-            return -1;
-        }
         long now = nowMillis / 1000;
-        Totals mine = windowOnly(now);
-        long used = mine.inWindow(now) + others.inWindow(now);
-        if (used < rpm) {
+        Totals mine = rpm <= 0 ? null : windowOnly(now);
+        // without a limit the window is still counted: the admin API shows it, and a limit set later starts from it
+        if (rpm <= 0 || mine.inWindow(now) + others.inWindow(now) < rpm) {
             int b = (int) Math.floorMod(now, (long) WINDOW_S);
             if (bucketSecond[b] != now) {
                 bucketSecond[b] = now;
