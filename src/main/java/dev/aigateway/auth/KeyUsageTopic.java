@@ -184,7 +184,11 @@ public final class KeyUsageTopic implements AutoCloseable {
                     end = consumer.endOffsets(partitions, Duration.ofSeconds(10));
                 }
                 for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
-                    apply(r);
+                    try {
+                        apply(r);
+                    } catch (RuntimeException e) { // one bad record never costs the rest of the batch
+                        ignored("malformed", "not a key-usage record (" + e.getClass().getSimpleName() + ")");
+                    }
                 }
                 if (!restored && caughtUp(partitions, end)) {
                     finishRestore();
@@ -336,11 +340,21 @@ public final class KeyUsageTopic implements AutoCloseable {
             s[i] = w.get(i).path(0).asLong();
             c[i] = Math.max(0, w.get(i).path(1).asLong());
         }
-        return new KeyUsage.Totals(YearMonth.parse(n.path("month").asText()), n.path("month_requests").asLong(),
-                n.path("month_prompt_tokens").asLong(), n.path("month_completion_tokens").asLong(),
-                n.path("month_estimated_requests").asLong(), n.path("month_cost_usd").asDouble(),
-                n.path("requests").asLong(), n.path("prompt_tokens").asLong(), n.path("completion_tokens").asLong(),
-                n.path("estimated_requests").asLong(), n.path("cost_usd").asDouble(), s, c);
+        // nothing negative: a record must not give a key budget back
+        return new KeyUsage.Totals(YearMonth.parse(n.path("month").asText()), count(n, "month_requests"),
+                count(n, "month_prompt_tokens"), count(n, "month_completion_tokens"),
+                count(n, "month_estimated_requests"), usd(n, "month_cost_usd"), count(n, "requests"),
+                count(n, "prompt_tokens"), count(n, "completion_tokens"), count(n, "estimated_requests"),
+                usd(n, "cost_usd"), s, c);
+    }
+
+    private static long count(JsonNode n, String field) {
+        return Math.max(0, n.path(field).asLong());
+    }
+
+    private static double usd(JsonNode n, String field) {
+        double v = n.path(field).asDouble();
+        return Double.isFinite(v) && v > 0 ? v : 0;
     }
 
     private static String clip(String s) {

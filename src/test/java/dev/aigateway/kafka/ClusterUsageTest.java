@@ -182,7 +182,9 @@ class ClusterUsageTest {
         // an instance gone since last month spent 1000 USD of team-month then; one gone this month spent it of team-ghost
         kafka.send("ai.key-usage", monthId + "|gw-old", record(monthId, "gw-old", now.minusMonths(1), 1000));
         kafka.send("ai.key-usage", ghostId + "|gw-gone", record(ghostId, "gw-gone", now, 1000));
-        await().atMost(Duration.ofSeconds(10)).until(() -> usage(a, "team-ghost").path("other_instances").asInt() == 1
+        // and a record that would give the budget back (negative spend) gives nothing
+        kafka.send("ai.key-usage", ghostId + "|gw-neg", record(ghostId, "gw-neg", now, -1000));
+        await().atMost(Duration.ofSeconds(10)).until(() -> usage(a, "team-ghost").path("other_instances").asInt() == 2
                 && usage(a, "team-month").path("other_instances").asInt() == 1);
         HttpResponse<String> month = a.chat(TestGateway.request("month"), "Authorization", "Bearer " + monthKey);
         assertEquals(200, month.statusCode(), "last month's spend is not this month's: " + month.body());
@@ -190,7 +192,7 @@ class ClusterUsageTest {
         assertTrue(u.path("month_cost_usd").asDouble() < 1, "month total without last month's: " + u);
         assertEquals(8, u.path("requests").asLong(), "all-time counts keep it (7 + 1)");
         HttpResponse<String> ghost = a.chat(TestGateway.request("ghost"), "Authorization", "Bearer " + ghostKey);
-        assertEquals(429, ghost.statusCode(), "a stopped instance's spend of this month still counts");
+        assertEquals(429, ghost.statusCode(), "a stopped instance's spend of this month still counts: " + ghost.body());
         assertEquals("insufficient_quota", TestGateway.json(ghost).at("/error/code").asText());
     }
 
