@@ -45,6 +45,24 @@ class KeyUsageStartTest {
             GatewayException refused = assertThrows(GatewayException.class, () -> apiKeys.authenticate(e, "http"));
             assertEquals(503, refused.status());
             assertEquals("gateway_starting", refused.code());
+            // a Kafka record is not refused: it waits (until the topic is read, else it is consumed again)
+            Exchange record = new DefaultExchange(context);
+            record.getMessage().setHeader("api-key", secret);
+            java.util.concurrent.atomic.AtomicReference<Throwable> ended = new java.util.concurrent.atomic.AtomicReference<>();
+            Thread waiting = new Thread(() -> {
+                try {
+                    apiKeys.authenticate(record, "kafka");
+                } catch (Throwable t) {
+                    ended.set(t);
+                }
+            });
+            waiting.start();
+            org.awaitility.Awaitility.await().during(java.time.Duration.ofSeconds(1))
+                    .atMost(java.time.Duration.ofSeconds(3)).until(() -> waiting.isAlive() && ended.get() == null);
+            waiting.interrupt();
+            waiting.join(5000);
+            assertEquals(org.apache.kafka.common.KafkaException.class, ended.get().getClass(),
+                    "not the record's fault: consumed again, never a failure reply");
         }
     }
 
