@@ -49,6 +49,7 @@ final class ClusterSharing {
         } catch (IllegalArgumentException e) {
             throw new SettingException(e.getMessage());
         }
+        // the key-usage topic's own producer and reader: Kafka client security settings belong in this map too
         Map<String, Object> client = new HashMap<>();
         client.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, brokers);
         KeyUsageTopic usage = new KeyUsageTopic(client, required.apply("gateway.kafka.key-usage-topic"), instance,

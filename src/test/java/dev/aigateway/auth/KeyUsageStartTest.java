@@ -22,8 +22,8 @@ import dev.aigateway.metrics.GatewayMetrics;
 /**
  * Until the key-usage topic is read to its end an instance knows neither its own counts from before a restart
  * nor the other instances': readiness is DOWN and a keyed HTTP request gets 503 gateway_starting, never an
- * admission against counts that start at zero. (Here the broker never answers: nothing is a port that listens
- * and never speaks Kafka.)
+ * admission against counts that start at zero. (Here the broker is a loopback port that listens
+ * and never answers.)
  */
 class KeyUsageStartTest {
 

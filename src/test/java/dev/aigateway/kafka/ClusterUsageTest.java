@@ -76,6 +76,20 @@ class ClusterUsageTest {
         awaitRestored(b);
     }
 
+    @Test
+    void theKeyUsageTopicIsCompactedSoon() throws Exception {
+        try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(
+                Map.of("bootstrap.servers", kafka.brokers()))) {
+            org.apache.kafka.common.config.ConfigResource topic = new org.apache.kafka.common.config.ConfigResource(
+                    org.apache.kafka.common.config.ConfigResource.Type.TOPIC, "ai.key-usage");
+            org.apache.kafka.clients.admin.Config config = admin.describeConfigs(List.of(topic)).all().get().get(topic);
+            assertEquals("compact", config.get("cleanup.policy").value());
+            assertEquals("600000", config.get("segment.ms").value());
+            assertEquals(1, admin.describeTopics(List.of("ai.key-usage")).allTopicNames().get().get("ai.key-usage")
+                    .partitions().size());
+        }
+    }
+
     @AfterAll
     static void stop() {
         b.close();
