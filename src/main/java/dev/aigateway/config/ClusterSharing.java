@@ -22,6 +22,8 @@ import dev.aigateway.health.ProviderHealth;
  * counts and cools down on its own.
  */
 final class ClusterSharing {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ClusterSharing.class);
+
     private ClusterSharing() {
     }
 
@@ -37,6 +39,12 @@ final class ClusterSharing {
         health.shareCooldowns((key, value) -> template.asyncSend(healthTopic, e -> {
             e.getMessage().setHeader(KafkaConstants.KEY, key);
             e.getMessage().setBody(value);
+        }).whenComplete((sent, error) -> {
+            Throwable failure = error != null ? error : sent == null ? null : sent.getException();
+            if (failure != null) {
+                LOG.warn("A provider cooldown could not be published on {} ({}): the other instances learn it from "
+                        + "their own calls", required.apply("gateway.kafka.health-topic"), failure.getMessage());
+            }
         }), settings.duration("gateway.shared-cooldown-max", 1));
         if (!apiKeys.enabled()) {
             return; // no keys, no usage to share
