@@ -219,8 +219,8 @@ class ClusterUsageTest {
 
     @Test
     void aCooldownLearntByOneInstanceKeepsTheOtherAwayUntilItEnds() {
-        // instance a gets a 429 with Retry-After: 3 from openai and falls back
-        a.sim("openai").faults(Faults.of("rate-limit").withRetryAfter(3), 1);
+        // instance a gets a 429 with Retry-After: 5 from openai and falls back
+        a.sim("openai").faults(Faults.of("rate-limit").withRetryAfter(5), 1);
         HttpResponse<String> first = a.chat(TestGateway.request("cool"), "Authorization", "Bearer " + freeKey);
         assertEquals("anthropic", first.headers().firstValue("x-gateway-provider").orElseThrow(), first.body());
         assertEquals(1, a.sim("openai").calls());
@@ -233,7 +233,7 @@ class ClusterUsageTest {
             assertEquals("cooling_down", TestGateway.json(r).at("/gateway/attempts/0/outcome").asText());
         }
         assertEquals(1, a.sim("openai").calls(), "instance b did not call openai during the Retry-After");
-        await().atMost(Duration.ofSeconds(6)).until(() -> bCooldowns.remainingMs("openai") == 0);
+        await().atMost(Duration.ofSeconds(10)).until(() -> bCooldowns.remainingMs("openai") == 0);
         HttpResponse<String> after = b.chat(TestGateway.request("after"), "Authorization", "Bearer " + freeKey);
         assertEquals("openai", after.headers().firstValue("x-gateway-provider").orElseThrow(), "expired: called again");
         assertEquals(2, a.sim("openai").calls());
