@@ -34,7 +34,9 @@ import dev.aigateway.stream.AnswerStream;
  * The gateway's own API keys ({@code gateway.auth.*}): who may call, which chains and models, how often
  * (requests per minute) and how much (USD per month), with each key's usage. The keys file is re-read
  * when it changes, so a key added or revoked there (or through the admin API / CLI) counts within a
- * second, without a restart. Usage is kept in memory: a restart starts the month's counters at zero.
+ * second, without a restart. With Kafka on, usage is shared: budgets and rpm hold for the sum over every
+ * instance, and a restart continues its counts ({@link KeyUsageTopic}); with Kafka off it is per instance, in
+ * memory, and a restart starts the month at zero.
  */
 public final class ApiKeys implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ApiKeys.class);
@@ -49,6 +51,8 @@ public final class ApiKeys implements AutoCloseable {
     private volatile long loadedSize = -1;
     /** gateway.auth.budget-step-down: share of the monthly budget after which model auto takes the budget chain; 0: off */
     private volatile double budgetStepDown;
+    /** The key-usage topic (Kafka on, keys on): the other instances' usage, and this one's restored. */
+    private volatile KeyUsageTopic cluster;
 
     public ApiKeys(boolean enabled, KeyFile file, GatewayMetrics metrics, long reloadCheckMs) {
         this.enabled = enabled;
@@ -70,6 +74,13 @@ public final class ApiKeys implements AutoCloseable {
     /** @param share gateway.auth.budget-step-down, above 0 and below 1; 0 (or 1) turns the step-down off */
     public ApiKeys budgetStepDown(double share) {
         this.budgetStepDown = share > 0 && share < 1 ? share : 0;
+        return this;
+    }
+
+    /** Shares usage with the other instances through the key-usage topic (started here, closed by the caller). */
+    public ApiKeys shareUsage(KeyUsageTopic topic) {
+        this.cluster = topic;
+        topic.start(this);
         return this;
     }
 
@@ -95,6 +106,7 @@ public final class ApiKeys implements AutoCloseable {
                     ? "Missing API key: send the record header api-key: <gateway key>"
                     : "Missing API key: send Authorization: Bearer <gateway key>");
         }
+        awaitUsage(ingress);
         GatewayKey key = bySha.get(KeyFile.sha256(secret.trim()));
         if (key == null) {
             throw new GatewayException(401, "invalid_request_error", "invalid_api_key", null,
@@ -108,7 +120,7 @@ public final class ApiKeys implements AutoCloseable {
         gateway.setKey(key);
         // read before the request is, so model auto can choose by it (past 100 %, admit refuses the request)
         gateway.setBudgetStepDown(budgetStepDown > 0 && key.monthlyBudgetUsd() > 0
-                && usage(key).spentThisMonth() >= budgetStepDown * key.monthlyBudgetUsd());
+                && spentThisMonth(key) >= budgetStepDown * key.monthlyBudgetUsd());
     }
 
     /** After the request is read: its chain must be allowed, and the key within its rate and budget. */
@@ -128,19 +140,23 @@ public final class ApiKeys implements AutoCloseable {
             key.checkLimits(request); // before the rate limiter: a refused request costs no permit
         }
         KeyUsage u = usage(key);
-        long waitMs = u.tryAcquire(key.rpm());
+        KeyUsageTopic c = cluster;
+        long waitMs = u.tryAcquire(key.rpm(), c == null ? KeyUsage.Totals.ZERO : c.others(key.id()),
+                System.currentTimeMillis());
         if (waitMs >= 0) {
             metrics.keyRequest(key.id(), "rate_limited");
             long seconds = Math.max(1, (waitMs + 999) / 1000);
             throw new GatewayException(429, "requests", "rate_limit_exceeded", null,
                     "Rate limit of " + key.rpm() + " requests per minute reached for this API key (" + key.id()
-                            + "); retry after " + seconds + " s").retryAfter(seconds);
+                            + (c == null ? "" : ", over all instances") + "); retry after " + seconds + " s")
+                    .retryAfter(seconds);
         }
-        if (key.monthlyBudgetUsd() > 0 && u.spentThisMonth() >= key.monthlyBudgetUsd()) {
+        double spent = key.monthlyBudgetUsd() > 0 ? spentThisMonth(key) : 0;
+        if (key.monthlyBudgetUsd() > 0 && spent >= key.monthlyBudgetUsd()) {
             metrics.keyRequest(key.id(), "over_budget");
             throw new GatewayException(429, "insufficient_quota", "insufficient_quota", null, String.format(Locale.ROOT,
                     "This API key (%s) has used its monthly budget of %.2f USD (spent %.4f USD in %s)", key.id(),
-                    key.monthlyBudgetUsd(), u.spentThisMonth(), YearMonth.now(ZoneOffset.UTC))).noRetry();
+                    key.monthlyBudgetUsd(), spent, YearMonth.now(ZoneOffset.UTC))).noRetry();
         }
         gateway.admitted();
     }
@@ -197,9 +213,71 @@ public final class ApiKeys implements AutoCloseable {
                     .put("max_tokens_limit", k.maxTokensLimit()).put("max_n", k.maxN());
             n.set("chains", Json.MAPPER.valueToTree(k.chains()));
             n.set("models", Json.MAPPER.valueToTree(k.models()));
-            usage(k).describe(n.putObject("usage"));
+            describeUsage(k, n.putObject("usage"));
         }
         return body;
+    }
+
+    /**
+     * A key's usage over every instance (this one's live counts plus the others' last records), and this
+     * instance's own under {@code this_instance}. With Kafka off both are this instance's.
+     */
+    private void describeUsage(GatewayKey k, ObjectNode n) {
+        long now = System.currentTimeMillis();
+        KeyUsage.Totals own = usage(k).totals(now);
+        KeyUsageTopic c = cluster;
+        KeyUsage.describe(c == null ? own : KeyUsage.sum(own, c.others(k.id())), n, now);
+        n.put("scope", c == null ? "instance" : "cluster");
+        if (c != null) {
+            n.put("other_instances", c.otherInstances(k.id()));
+        }
+        KeyUsage.describe(own, n.putObject("this_instance").put("instance", c == null ? null : c.instance()), now);
+    }
+
+    /** This month's spend of the key: this instance's, plus the other instances' last records (Kafka on). */
+    private double spentThisMonth(GatewayKey key) {
+        double own = usage(key).spentThisMonth();
+        KeyUsageTopic c = cluster;
+        if (c == null) {
+            return own;
+        }
+        KeyUsage.Totals others = c.others(key.id());
+        return own + (YearMonth.now(ZoneOffset.UTC).equals(others.month()) ? others.monthCostUsd() : 0);
+    }
+
+    /**
+     * Until this instance has read the key-usage topic to its end, it knows neither its own counts from before
+     * a restart nor the others': HTTP gets 503 gateway_starting (retry in a second), a Kafka record waits.
+     */
+    private void awaitUsage(String ingress) {
+        KeyUsageTopic c = cluster;
+        if (c == null || c.restored()) {
+            return;
+        }
+        if (!"kafka".equals(ingress)) {
+            throw new GatewayException(503, "server_error", "gateway_starting", null,
+                    "The gateway is starting (reading the key usage of the other instances); retry in a second")
+                    .retryAfter(1);
+        }
+        try {
+            if (!c.awaitRestored(60_000)) {
+                // not the record's fault: it is consumed again (like a reply the broker did not take)
+                throw new org.apache.kafka.common.KafkaException("key usage not yet read from the key-usage topic");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new org.apache.kafka.common.KafkaException("interrupted while waiting for the key usage");
+        }
+    }
+
+    /** Every key's account on this instance (the key-usage topic publishes the changed ones). */
+    java.util.Collection<KeyUsage> usages() {
+        return usage.values();
+    }
+
+    /** This instance's counts from before its restart (its last records on the key-usage topic). */
+    void restoreUsage(String keyId, KeyUsage.Totals totals, long now) {
+        usage.computeIfAbsent(keyId, KeyUsage::new).restore(totals, now);
     }
 
     /** The key {@link #authenticate} put on the request (only this class puts one there). */

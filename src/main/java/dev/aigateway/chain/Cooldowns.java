@@ -19,6 +19,14 @@ public final class Cooldowns {
     private final Map<String, Integer> strikes = new ConcurrentHashMap<>();
     private final long rateLimitBaseMs;
     private final long rateLimitMaxMs;
+    /** Where a cooldown the provider asked for is told to the other instances (the health topic); null: nowhere. */
+    private volatile Shared shared;
+
+    /** Tells the other instances of a cooldown a provider asked for. */
+    @FunctionalInterface
+    public interface Shared {
+        void learnt(String provider, long untilEpochMillis, String why);
+    }
 
     /** @param rateLimitBaseMs first cooldown after a 429 without Retry-After; it doubles up to rateLimitMaxMs */
     public Cooldowns(long rateLimitBaseMs, long rateLimitMaxMs) {
@@ -47,6 +55,40 @@ public final class Cooldowns {
         if (previous == null || previous < System.currentTimeMillis()) {
             LOG.warn("Provider {} is out of all chains for {} ms ({}); requests go to the next provider", provider,
                     millis, why);
+        }
+    }
+
+    /** With Kafka on: cooldowns from {@link #coolDownShared} go to the other instances through {@code to}. */
+    public void share(Shared to) {
+        this.shared = to;
+    }
+
+    /**
+     * A cooldown the provider itself asked for (Retry-After, exhausted quota): it holds for its account, so
+     * every instance honours it — this one now, the others when they read it from the health topic.
+     */
+    public void coolDownShared(String provider, long millis, String why) {
+        coolDown(provider, millis, why);
+        Shared to = shared;
+        if (to != null && millis > 0) {
+            to.learnt(provider, System.currentTimeMillis() + millis, why);
+        }
+    }
+
+    /**
+     * A cooldown another instance learnt (already checked by the reader): the provider stays out until then,
+     * unless it already does for longer. Not shared again.
+     */
+    public void adopt(String provider, long untilEpochMillis, String why) {
+        long now = System.currentTimeMillis();
+        if (untilEpochMillis <= now) {
+            return;
+        }
+        Long before = untilMillis.get(provider);
+        untilMillis.merge(provider, untilEpochMillis, Math::max);
+        if (before == null || before < now) {
+            LOG.warn("Provider {} is out of all chains for {} ms ({}); requests go to the next provider", provider,
+                    untilEpochMillis - now, why);
         }
     }
 

@@ -211,9 +211,9 @@ public class ProviderCall {
         }
         String outcome = UpstreamErrors.outcome(error);
         if ("quota_exhausted".equals(outcome)) {
-            cooldowns.coolDown(name, quotaCooldownMs, "quota exhausted, gateway.quota-cooldown");
+            cooldowns.coolDownShared(name, quotaCooldownMs, "quota exhausted, gateway.quota-cooldown");
         } else if (error.retryAfterMs() > 0 && (status == 429 || status == 503 || status == 529)) {
-            cooldowns.coolDown(name, error.retryAfterMs(), "HTTP " + status + " with Retry-After");
+            cooldowns.coolDownShared(name, error.retryAfterMs(), "HTTP " + status + " with Retry-After");
         } else if (status == 429) {
             cooldowns.rateLimited(name);
         }

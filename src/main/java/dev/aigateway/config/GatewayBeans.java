@@ -207,6 +207,8 @@ public class GatewayBeans implements CamelConfiguration {
         settings.integer("gateway.kafka.embedded.port", 0, 65535);
         KafkaSetup.configure(context, required, property, parser, chains, metrics,
                 settings.bool("gateway.kafka.enabled"));
+        // issue 13: key usage summed over the instances (ai.key-usage), provider cooldowns on the health topic
+        ClusterSharing.configure(context, settings, required, apiKeys, health);
     }
 
     private Providers buildProviders(CamelContext context, Function<String, String> property,

@@ -41,6 +41,12 @@ import dev.aigateway.provider.UpstreamErrors;
  * is about what this instance calls: a configured provider (also its record key), the same
  * {@linkplain #fingerprint(String) fingerprint} (provider, base URL, model), and a timestamp neither
  * in the future nor older than health.max-age. Everything else is counted and dropped.
+ * <p>
+ * The topic also carries cooldowns a provider asked for (429 with Retry-After, exhausted quota), so the
+ * other instances skip it too: records {@code "kind": "cooldown"} under record key
+ * {@code cooldown:<provider>}, with the same fingerprint rule, never applied past
+ * {@code gateway.shared-cooldown-max}, dropped once expired. They have no {@code healthy} field, so a
+ * reader that knows only health results drops them as malformed instead of taking them for one.
  */
 public class ProviderHealth {
     private static final Logger LOG = LoggerFactory.getLogger(ProviderHealth.class);
@@ -93,6 +99,12 @@ public class ProviderHealth {
     private final Set<String> notYetProbed = ConcurrentHashMap.newKeySet();
     /** reason + provider pairs already logged once (bounded: reasons × configured providers). */
     private final Set<String> logged = ConcurrentHashMap.newKeySet();
+    /** This run: its own cooldown records, read back, are not applied twice. */
+    private final String origin = java.util.UUID.randomUUID().toString();
+    /** Where cooldown records are sent (the health topic); null: Kafka off. */
+    private volatile java.util.function.BiConsumer<byte[], byte[]> cooldownSender;
+    /** The longest cooldown read from another instance is applied for (gateway.shared-cooldown-max). */
+    private volatile long sharedCooldownMaxMs = Duration.ofMinutes(15).toMillis();
 
     /**
      * @param cooldowns where a probe's 429 sends the provider (the same cooldown live traffic uses)
@@ -128,6 +140,71 @@ public class ProviderHealth {
             return HexFormat.of().formatHex(digest, 0, 8);
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * With Kafka on: cooldowns this instance learns from providers go to the health topic through {@code sender}
+     * (record key, value), and those read back from other instances are applied for at most {@code maxMs}.
+     */
+    public void shareCooldowns(java.util.function.BiConsumer<byte[], byte[]> sender, long maxMs) {
+        this.sharedCooldownMaxMs = maxMs;
+        this.cooldownSender = sender;
+        cooldowns.share(this::publishCooldown);
+    }
+
+    /** A cooldown learnt here, as a health-topic record (never a key or an upstream body: provider, until, why). */
+    void publishCooldown(String provider, long untilEpochMillis, String why) {
+        java.util.function.BiConsumer<byte[], byte[]> sender = cooldownSender;
+        String fp = fingerprints.get(provider);
+        if (sender == null || fp == null) {
+            return;
+        }
+        ObjectNode n = Json.object().put("kind", "cooldown").put("provider", provider)
+                .put("until", Instant.ofEpochMilli(untilEpochMillis).toString()).put("reason", clip(why, 200))
+                .put("timestamp", Instant.now().toString()).put("instance", instance).put("origin", origin)
+                .put("fingerprint", fp);
+        try {
+            sender.accept(("cooldown:" + provider).getBytes(StandardCharsets.UTF_8), Json.MAPPER.writeValueAsBytes(n));
+        } catch (Exception e) {
+            LOG.warn("Cannot publish the cooldown of provider {} on the health topic: {}", provider, e.getMessage());
+        }
+    }
+
+    /** A cooldown record from the health topic: applied when it is about what this instance calls, and current. */
+    private void observedCooldown(JsonNode n, String recordKey) {
+        String provider = n.path("provider").asText(null);
+        String mine = provider == null ? null : fingerprints.get(provider);
+        Instant now = Instant.now();
+        Instant timestamp;
+        Instant until;
+        try {
+            timestamp = Instant.parse(n.path("timestamp").asText());
+            until = Instant.parse(n.path("until").asText());
+        } catch (RuntimeException e) {
+            ignored("malformed", null, "not a cooldown record (needs timestamp and until)");
+            return;
+        }
+        if (origin.equals(n.path("origin").asText())) {
+            return; // our own, applied when it was learnt
+        }
+        if (mine == null) {
+            ignored("unknown_provider", null, "provider '" + clip(String.valueOf(provider), 64) + "' is not configured here");
+        } else if (!("cooldown:" + provider).equals(recordKey)) {
+            ignored("key_mismatch", provider, "its record key is not cooldown:<its provider>");
+        } else if (!mine.equals(n.path("fingerprint").asText(null))) {
+            ignored("fingerprint", provider, "its cooldown is about another target (fingerprint "
+                    + clip(n.path("fingerprint").asText(null), 64) + ", here " + mine + ")");
+        } else if (timestamp.isAfter(now.plus(FUTURE_SKEW))) {
+            ignored("future_timestamp", provider, "timestamp " + timestamp + " is in the future");
+        } else if (!until.isAfter(now)) {
+            ignored("expired", provider, "its cooldown ended at " + until);
+        } else {
+            // never past the sane maximum, counted from when it was learnt (a wrong clock cannot stretch it)
+            long until2 = Math.min(until.toEpochMilli(), Math.min(now.toEpochMilli(), timestamp.toEpochMilli())
+                    + sharedCooldownMaxMs);
+            cooldowns.adopt(provider, until2, "cooldown learnt by " + clip(n.path("instance").asText(""), 64)
+                    + ": " + clip(n.path("reason").asText(""), 200));
         }
     }
 
@@ -188,7 +265,7 @@ public class ProviderHealth {
             // alive and busy: the live-traffic cooldown (Retry-After honoured), not a whole interval marked down
             long ms = UpstreamErrors.retryAfterMs(exchange.getMessage().getHeaders());
             if (ms > 0) {
-                cooldowns.coolDown(name, ms, "health probe answered HTTP 429 with Retry-After");
+                cooldowns.coolDownShared(name, ms, "health probe answered HTTP 429 with Retry-After");
             } else {
                 ms = cooldowns.rateLimited(name);
             }
@@ -225,7 +302,12 @@ public class ProviderHealth {
     public void observed(Exchange exchange) {
         Result r;
         try {
-            r = Result.fromJson(Json.MAPPER.readTree(exchange.getMessage().getBody(byte[].class)));
+            JsonNode n = Json.MAPPER.readTree(exchange.getMessage().getBody(byte[].class));
+            if (n != null && "cooldown".equals(n.path("kind").asText())) {
+                observedCooldown(n, key(exchange));
+                return;
+            }
+            r = Result.fromJson(n);
         } catch (Exception e) {
             ignored("malformed", null, "not a health record (" + e.getClass().getSimpleName() + ")");
             return;
@@ -251,7 +333,7 @@ public class ProviderHealth {
     /** Counted (gateway_health_records_ignored_total{reason}); logged once per reason and provider, then DEBUG. */
     private void ignored(String reason, String provider, String why) {
         metrics.healthRecordIgnored(reason);
-        boolean expected = "fingerprint".equals(reason) || "too_old".equals(reason); // after a restart or a change
+        boolean expected = "fingerprint".equals(reason) || "too_old".equals(reason) || "expired".equals(reason); // after a restart or a change
         if (logged.add(reason + "/" + provider)) {
             String line = "Health record for {} ignored ({}): {}" + (expected ? "" : "; who writes to the health topic?")
                     + " (once per reason and provider; counted in gateway_health_records_ignored_total)";

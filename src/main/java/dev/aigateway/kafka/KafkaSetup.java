@@ -71,6 +71,9 @@ public final class KafkaSetup {
         createTopics(brokers, embedded, partitions, required.apply("gateway.kafka.request-topic"),
                 required.apply("gateway.kafka.reply-topic"), required.apply("gateway.kafka.dlq-topic"));
         createTopics(brokers, embedded, 1, required.apply("gateway.kafka.health-topic"));
+        // compacted too (one partition): each instance's latest usage totals per key (key <keyId>|<instanceId>)
+        createTopics(brokers, embedded, 1, required.apply("gateway.kafka.key-usage-topic"));
+        compactOften(brokers, embedded, required.apply("gateway.kafka.key-usage-topic"));
         // requests never create a topic: the reply topics a reply-to may name are created here
         List<String> replyTopics = replyTopics(property.apply("gateway.kafka.reply-topics"),
                 required.apply("gateway.kafka.reply-topic-pattern"));
@@ -124,6 +127,32 @@ public final class KafkaSetup {
                 topics.close();
             }
         });
+    }
+
+    /**
+     * The key-usage topic gets a record per changed key and instance every publish interval, and every
+     * instance reads it whole at start: small segments that are compacted soon keep that read short
+     * (Kafka never compacts the active segment, by default a week long).
+     */
+    private static void compactOften(String brokers, boolean embedded, String topic) throws Exception {
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, brokers,
+                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 30_000))) {
+            org.apache.kafka.common.config.ConfigResource resource = new org.apache.kafka.common.config.ConfigResource(
+                    org.apache.kafka.common.config.ConfigResource.Type.TOPIC, topic);
+            List<org.apache.kafka.clients.admin.AlterConfigOp> ops = new ArrayList<>();
+            for (Map.Entry<String, String> e : Map.of("segment.ms", "600000", "min.cleanable.dirty.ratio", "0.1",
+                    "cleanup.policy", "compact").entrySet()) {
+                ops.add(new org.apache.kafka.clients.admin.AlterConfigOp(new org.apache.kafka.clients.admin.ConfigEntry(
+                        e.getKey(), e.getValue()), org.apache.kafka.clients.admin.AlterConfigOp.OpType.SET));
+            }
+            admin.incrementalAlterConfigs(Map.of(resource, ops)).all().get(30, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            if (embedded) {
+                throw e;
+            }
+            LOG.warn("Could not set the compaction of {} on {} ({}); set cleanup.policy=compact, segment.ms=600000 "
+                    + "yourself", topic, brokers, e.getMessage());
+        }
     }
 
     /** Creates the gateway's topics when missing (an existing topic is left as it is). */
