@@ -223,12 +223,13 @@ public class KafkaBatch {
         }
         try {
             consumer.commitSync(offsets, COMMIT_TIMEOUT);
-            offsets.forEach((partition, at) -> pending.remove(partition, at.offset()));
+            // a deferred offset this commit passed must go: committed later, it would move the partition back
+            offsets.forEach((partition, at) -> pending.computeIfPresent(partition, (p, next) -> next <= at.offset() ? null : next));
         } catch (RebalanceInProgressException rebalancing) {
             // the consumer joins the new generation at its next poll: the partitions it gives up are committed then
             offsets.forEach((partition, at) -> pending.merge(partition, at.offset(), Math::max));
             LOG.info("Commit of {} partitions deferred: the consumer group is rebalancing; they are committed when a "
-                    + "partition is handed over, or after the next batch", offsets.size());
+                    + "partition is handed over, or when the rebalance completes", offsets.size());
         } catch (CommitFailedException | org.apache.kafka.common.errors.WakeupException
                 | org.apache.kafka.common.errors.InterruptException | org.apache.kafka.common.errors.TimeoutException e) {
             offsets.keySet().forEach(pending::remove);
@@ -260,6 +261,25 @@ public class KafkaBatch {
             }
         }
         forget(partitions);
+    }
+
+    /**
+     * A rebalance of {@code consumer}'s group completed (inside its poll): commits what an earlier batch could not
+     * while the group was rebalancing, for the partitions it keeps; without this a commit deferred after the last
+     * batch of a burst would wait for the next burst.
+     */
+    void rebalanced(Consumer<?, ?> consumer) {
+        if (pending.isEmpty()) {
+            return;
+        }
+        java.util.Set<TopicPartition> owned = consumer.assignment();
+        Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
+        pending.forEach((partition, next) -> {
+            if (owned.contains(partition)) {
+                offsets.put(partition, new OffsetAndMetadata(next));
+            }
+        });
+        commitNow(consumer, offsets);
     }
 
     /** Partitions lost without a hand-over (the consumer was out of the group): nothing can be committed for them. */

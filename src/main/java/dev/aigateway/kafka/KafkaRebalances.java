@@ -65,6 +65,8 @@ public final class KafkaRebalances implements SubscribeAdapter {
                     LOG.debug("Partitions assigned: {}", partitions);
                 }
                 camels.onPartitionsAssigned(partitions);
+                // called after every rebalance (cooperative: even when nothing new is assigned)
+                batch.rebalanced(consumer);
             }
         }, topics);
     }

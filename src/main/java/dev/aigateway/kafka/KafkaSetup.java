@@ -49,7 +49,6 @@ public final class KafkaSetup {
             // the stopped Kafka routes are still initialised, and camel-kafka insists on a broker list
             context.getPropertiesComponent().addOverrideProperty("kafka.brokers", "kafka-disabled.invalid:9092");
         }
-        shutdownTimeout(context, new dev.aigateway.config.Settings(property));
         bindBeans(context, required, parser, chains, metrics, Integer.parseInt(required.apply("gateway.kafka.max-in-flight")));
     }
 
@@ -87,21 +86,6 @@ public final class KafkaSetup {
         if (!replyTopics.isEmpty()) {
             createTopics(brokers, embedded, security, partitions, replyTopics.toArray(String[]::new));
         }
-    }
-
-    /**
-     * gateway.kafka.shutdown-timeout, as camel-kafka's ms: how long a stopping consumer waits for its batch in flight.
-     * Camel stops everything after camel.main.shutdown-timeout (seconds), so the batch must have finished before.
-     */
-    private static void shutdownTimeout(CamelContext context, dev.aigateway.config.Settings settings) {
-        long ms = settings.duration("gateway.kafka.shutdown-timeout", 1);
-        String camel = settings.optional("camel.main.shutdown-timeout");
-        if (camel != null && camel.matches("\\d{1,9}") && ms >= Long.parseLong(camel) * 1000) {
-            throw new dev.aigateway.config.SettingException("Setting gateway.kafka.shutdown-timeout (env GATEWAY_KAFKA_SHUTDOWN_TIMEOUT) = '"
-                    + settings.required("gateway.kafka.shutdown-timeout") + "' must be below camel.main.shutdown-timeout (" + camel
-                    + " s), after which Camel stops the gateway without waiting");
-        }
-        context.getPropertiesComponent().addOverrideProperty("gateway.kafka.shutdown-timeout-ms", String.valueOf(ms));
     }
 
     /** The authentication failure (SASL or TLS) among {@code e}'s causes, or null. */

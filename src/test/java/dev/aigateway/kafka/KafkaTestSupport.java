@@ -71,6 +71,16 @@ final class KafkaTestSupport implements AutoCloseable {
         }
     }
 
+    /** The partition assignor consumer group {@code groupId} uses now. */
+    String groupAssignor(String groupId) {
+        try (Admin admin = admin()) {
+            return admin.describeConsumerGroups(List.of(groupId)).describedGroups().get(groupId).get(30, TimeUnit.SECONDS)
+                    .partitionAssignor();
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     String brokers() {
         return broker.bootstrapServers();
     }
