@@ -66,7 +66,8 @@ class KafkaRebalanceTest {
     void aGatewayStoppedMidLoadFinishesItsRecordsAndNothingIsDeliveredAgain() throws Exception {
         ProviderSimulator leaverUpstream = new ProviderSimulator("127.0.0.1").start(0);
         try (KafkaTestSupport kafka = new KafkaTestSupport(); TestGateway stays = slow(kafka.startGateway(SETTINGS))) {
-            for (String[] p : new String[][] { { "openai", "openai" }, { "anthropic", "anthropic" }, { "deepseek", "openai" } }) {
+            for (String[] p : new String[][] { { "openai", "openai" }, { "anthropic", "anthropic" }, { "deepseek", "openai" },
+                { "holysheep", "openai" }, { "gemini", "openai" } }) {
                 leaverUpstream.provider(p[0], p[1], 300, 0);
             }
             leaverUpstream.trackPrompts();
@@ -113,7 +114,8 @@ class KafkaRebalanceTest {
         env.put("HEALTH_INTERVAL", "1h");
         SETTINGS.forEach((k, v) -> env.put(Settings.envName(k), v));
         env.put("GATEWAY_KAFKA_BATCH_INTERVAL_MS", "20");
-        for (String p : new String[] { "openai", "anthropic", "deepseek" }) {
+        // every provider on the loopback simulator: no probe leaves the machine
+        for (String p : new String[] { "openai", "anthropic", "deepseek", "holysheep", "gemini" }) {
             env.put("PROVIDER_" + p.toUpperCase() + "_BASE_URL", upstream.baseUrl(p));
         }
         Process process = pb.start();

@@ -44,7 +44,8 @@ class KafkaSecurityTest {
         kafka = new KafkaTestSupport(Map.of("gateway", GATEWAY_PASSWORD, "tester", TESTER_PASSWORD),
                 Map.of("security.protocol", "SASL_PLAINTEXT", "sasl.mechanism", "PLAIN", "sasl.jaas.config", jaas("tester", TESTER_PASSWORD)));
         upstream = new ProviderSimulator("127.0.0.1").start(0);
-        for (String[] p : new String[][] { { "openai", "openai" }, { "anthropic", "anthropic" }, { "deepseek", "openai" } }) {
+        for (String[] p : new String[][] { { "openai", "openai" }, { "anthropic", "anthropic" }, { "deepseek", "openai" },
+                { "holysheep", "openai" }, { "gemini", "openai" } }) {
             upstream.provider(p[0], p[1], 0, 0);
         }
     }
@@ -132,7 +133,8 @@ class KafkaSecurityTest {
         env.put("GATEWAY_SIMULATOR_MODE", "off");
         env.put("CAMEL_MAIN_ROUTES_RELOAD_ENABLED", "false");
         env.put("GATEWAY_KAFKA_BATCH_INTERVAL_MS", "20");
-        for (String p : new String[] { "openai", "anthropic", "deepseek" }) {
+        // every provider on the loopback simulator: no probe leaves the machine
+        for (String p : new String[] { "openai", "anthropic", "deepseek", "holysheep", "gemini" }) {
             env.put("PROVIDER_" + p.toUpperCase() + "_BASE_URL", upstream.baseUrl(p));
         }
         return pb;
