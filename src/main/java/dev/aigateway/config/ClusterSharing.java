@@ -57,9 +57,10 @@ final class ClusterSharing {
         } catch (IllegalArgumentException e) {
             throw new SettingException(e.getMessage());
         }
-        // the key-usage topic's own producer and reader: Kafka client security settings belong in this map too
+        // the key-usage topic's own producer and reader, with the Kafka client security of every other client
         Map<String, Object> client = new HashMap<>();
         client.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, brokers);
+        dev.aigateway.kafka.KafkaClientSecurity.of(context).apply(client);
         KeyUsageTopic usage = new KeyUsageTopic(client, required.apply("gateway.kafka.key-usage-topic"), instance,
                 settings.duration("gateway.usage.publish-interval", 1));
         context.getRegistry().bind("keyUsageTopic", usage);

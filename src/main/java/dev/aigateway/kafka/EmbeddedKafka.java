@@ -9,6 +9,7 @@ import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.Properties;
 
 import kafka.server.KafkaConfig;
@@ -37,6 +38,14 @@ public final class EmbeddedKafka implements AutoCloseable {
 
     /** Formats {@code dataDir} if it is new, then starts the broker on 127.0.0.1:{@code port} (controller on port+1). */
     public static EmbeddedKafka start(Path dataDir, int port) throws IOException {
+        return start(dataDir, port, Map.of());
+    }
+
+    /**
+     * As {@link #start(Path, int)}; with {@code plainUsers} (user name to password) not empty the client listener is
+     * SASL_PLAINTEXT with the PLAIN mechanism, and only those users get in (how the security settings are tested).
+     */
+    public static EmbeddedKafka start(Path dataDir, int port, Map<String, String> plainUsers) throws IOException {
         // Kafka halts the whole JVM when it cannot bind: check first, and say what to do
         for (int p : new int[] { port, port + 1 }) {
             try (ServerSocket probe = new ServerSocket(p, 1, InetAddress.getLoopbackAddress())) {
@@ -53,11 +62,16 @@ public final class EmbeddedKafka implements AutoCloseable {
         p.put("process.roles", "broker,controller");
         p.put("node.id", "1");
         p.put("controller.quorum.voters", "1@127.0.0.1:" + (port + 1));
-        p.put("listeners", "PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + (port + 1));
-        p.put("advertised.listeners", "PLAINTEXT://127.0.0.1:" + port);
+        String listener = plainUsers.isEmpty() ? "PLAINTEXT" : "SASL_PLAINTEXT";
+        p.put("listeners", listener + "://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + (port + 1));
+        p.put("advertised.listeners", listener + "://127.0.0.1:" + port);
         p.put("controller.listener.names", "CONTROLLER");
-        p.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
-        p.put("inter.broker.listener.name", "PLAINTEXT");
+        p.put("listener.security.protocol.map", listener + ":" + listener + ",CONTROLLER:PLAINTEXT");
+        p.put("inter.broker.listener.name", listener);
+        if (!plainUsers.isEmpty()) {
+            p.put("sasl.enabled.mechanisms", "PLAIN");
+            p.put("sasl.mechanism.inter.broker.protocol", "PLAIN");
+        }
         p.put("log.dirs", logs.toString());
         p.put("offsets.topic.replication.factor", "1");
         p.put("offsets.topic.num.partitions", "4");
@@ -73,6 +87,14 @@ public final class EmbeddedKafka implements AutoCloseable {
         try (Writer w = Files.newBufferedWriter(config)) {
             p.store(w, "embedded broker of the AI failover gateway (rewritten at every start)");
         }
+        if (!plainUsers.isEmpty()) {
+            // the passwords stay out of server.properties: only the running broker knows them
+            String broker = java.util.UUID.randomUUID().toString();
+            StringBuilder jaas = new StringBuilder("org.apache.kafka.common.security.plain.PlainLoginModule required username=\"broker\" password=\"")
+                    .append(broker).append("\" user_broker=\"").append(broker).append('"');
+            plainUsers.forEach((user, password) -> jaas.append(" user_").append(user).append("=\"").append(password).append('"'));
+            p.put("listener.name.sasl_plaintext.plain.sasl.jaas.config", jaas.append(';').toString());
+        }
         boolean reused = Files.exists(logs.resolve("meta.properties"));
         if (!reused) {
             ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -86,7 +108,8 @@ public final class EmbeddedKafka implements AutoCloseable {
         KafkaRaftServer server = new KafkaRaftServer(KafkaConfig.fromProps(p, false), Time.SYSTEM);
         server.startup();
         String bootstrap = "127.0.0.1:" + port;
-        LOG.info("Embedded Kafka broker on {} ready in {} ms, data in {} ({})", bootstrap,
+        LOG.info("Embedded Kafka broker on {}{} ready in {} ms, data in {} ({})", bootstrap,
+                plainUsers.isEmpty() ? "" : " (SASL_PLAINTEXT, PLAIN, users " + new java.util.TreeSet<>(plainUsers.keySet()) + ")",
                 (System.nanoTime() - t0) / 1_000_000, dataDir, reused
                         ? "reused: unanswered requests from the last run are still there; delete the folder to start empty"
                         : "new");

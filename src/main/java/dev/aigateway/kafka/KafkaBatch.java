@@ -15,7 +15,11 @@ import org.apache.camel.Exchange;
 import org.apache.camel.ProducerTemplate;
 import org.apache.camel.component.kafka.KafkaConstants;
 import org.apache.camel.component.kafka.consumer.DefaultKafkaManualCommit;
+import org.apache.kafka.clients.consumer.CommitFailedException;
+import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.RebalanceInProgressException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,10 +38,17 @@ import dev.aigateway.metrics.GatewayMetrics;
  * either, or that failed in a way only the record causes (its reply refused as too large or not
  * serialisable even on the dead-letter path), is skipped: one ERROR line and the counter
  * {@code gateway_kafka_skipped_records_total}.
+ * <p>
+ * Rebalances re-deliver nothing that was answered (with the cooperative-sticky assignor a partition that stays
+ * with its consumer is not even paused): a record whose partition was taken away before its batch ran is left to
+ * the partition's new owner ({@link #processAll}); a commit refused because the group is rebalancing is kept and
+ * made when the partition is revoked ({@link #revoked}, called by {@link KafkaRebalances} inside the poll that
+ * hands it over) or with the next batch.
  */
 public class KafkaBatch {
     private static final Logger LOG = LoggerFactory.getLogger(KafkaBatch.class);
     private static final String COMMITS = "gatewayBatchCommits";
+    private static final java.time.Duration COMMIT_TIMEOUT = java.time.Duration.ofSeconds(10);
     /** Exchange property: why a record is given up (its dead letter's reason). */
     static final String GIVE_UP_REASON = "gatewayGiveUpReason";
 
@@ -49,6 +60,8 @@ public class KafkaBatch {
     /** Partitions sought back to an offset, until the record at that offset is consumed again. */
     private final Map<TopicPartition, Long> rewound = new ConcurrentHashMap<>();
     private final GatewayMetrics metrics;
+    /** Offsets (next record to read) answered but not committed because the group was rebalancing. */
+    private final Map<TopicPartition, Long> pending = new ConcurrentHashMap<>();
 
     private final java.util.concurrent.atomic.AtomicInteger inFlight;
 
@@ -69,14 +82,25 @@ public class KafkaBatch {
         // the record route replaces message headers: keep each record's commit handle aside
         Map<Exchange, DefaultKafkaManualCommit> commits = new HashMap<>();
         List<Exchange> records = new ArrayList<>();
+        // camel-kafka gathers a batch over several polls: a poll in between may have handed a partition to another
+        // consumer, which reads it from the last commit. Those records are its to answer, not this one's.
+        java.util.Set<TopicPartition> owned = all.isEmpty() ? java.util.Set.of() : handle(all.get(0)).getConsumer().assignment();
+        int leftToNewOwner = 0;
         for (Exchange record : all) {
-            DefaultKafkaManualCommit handle = record.getMessage().getHeader(KafkaConstants.MANUAL_COMMIT,
-                    DefaultKafkaManualCommit.class);
+            DefaultKafkaManualCommit handle = handle(record);
+            if (!owned.contains(handle.getPartition())) {
+                leftToNewOwner++;
+                continue;
+            }
             if (stale(handle)) {
                 continue; // fetched before a seek back: it comes again, after the record it was rewound to
             }
             commits.put(record, handle);
             records.add(record);
+        }
+        if (leftToNewOwner > 0) {
+            LOG.info("{} request records not run: their partitions moved to another consumer in a rebalance, which answers "
+                    + "them", leftToNewOwner);
         }
         batch.setProperty(COMMITS, commits);
         CompletableFuture<?>[] running = new CompletableFuture<?>[records.size()];
@@ -134,6 +158,11 @@ public class KafkaBatch {
     @SuppressWarnings("unchecked")
     public void commit(Exchange batch) {
         Map<Exchange, DefaultKafkaManualCommit> commits = batch.getProperty(COMMITS, Map.class);
+        if (commits == null || commits.isEmpty()) {
+            return;
+        }
+        Consumer<?, ?> consumer = commits.values().iterator().next().getConsumer();
+        Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
         Map<TopicPartition, List<Exchange>> byPartition = new HashMap<>();
         for (Exchange record : records(batch)) {
             if (!commits.containsKey(record)) {
@@ -173,10 +202,101 @@ public class KafkaBatch {
                 lastAnswered = record;
             }
             if (lastAnswered != null) {
-                commits.get(lastAnswered).commit();
+                offsets.put(partition, new OffsetAndMetadata(commits.get(lastAnswered).getRecordOffset() + 1));
                 redeliveries.forgetUpTo(partition, commits.get(lastAnswered).getRecordOffset());
             }
         });
+        // what an earlier batch could not commit during a rebalance, for the partitions this consumer still has
+        java.util.Set<TopicPartition> owned = consumer.assignment();
+        pending.forEach((partition, next) -> {
+            if (owned.contains(partition)) {
+                offsets.merge(partition, new OffsetAndMetadata(next), (a, b) -> a.offset() >= b.offset() ? a : b);
+            }
+        });
+        commitNow(consumer, offsets);
+    }
+
+    /** Commits {@code offsets}; during a rebalance keeps them for {@link #revoked} or the next batch instead. */
+    private void commitNow(Consumer<?, ?> consumer, Map<TopicPartition, OffsetAndMetadata> offsets) {
+        if (offsets.isEmpty()) {
+            return;
+        }
+        try {
+            consumer.commitSync(offsets, COMMIT_TIMEOUT);
+            // a deferred offset this commit passed must go: committed later, it would move the partition back
+            offsets.forEach((partition, at) -> pending.computeIfPresent(partition, (p, next) -> next <= at.offset() ? null : next));
+        } catch (RebalanceInProgressException rebalancing) {
+            // the consumer joins the new generation at its next poll: the partitions it gives up are committed then
+            offsets.forEach((partition, at) -> pending.merge(partition, at.offset(), Math::max));
+            LOG.info("Commit of {} partitions deferred: the consumer group is rebalancing; they are committed when a "
+                    + "partition is handed over, or when the rebalance completes", offsets.size());
+        } catch (CommitFailedException | org.apache.kafka.common.errors.WakeupException
+                | org.apache.kafka.common.errors.InterruptException | org.apache.kafka.common.errors.TimeoutException e) {
+            offsets.keySet().forEach(pending::remove);
+            LOG.warn("Could not commit {} partitions ({}): their records since the last commit will be delivered again "
+                    + "(answered again unless their replies are stored)", offsets.size(), e.getMessage());
+        }
+    }
+
+    /**
+     * Partitions taken away from {@code consumer} in a rebalance (inside its poll, before another consumer gets
+     * them): commits what was answered for them and not yet committed, and forgets their rewinds and redelivery
+     * counts (the new owner counts afresh).
+     */
+    void revoked(Consumer<?, ?> consumer, java.util.Collection<TopicPartition> partitions) {
+        Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
+        for (TopicPartition p : partitions) {
+            Long next = pending.remove(p);
+            if (next != null) {
+                offsets.put(p, new OffsetAndMetadata(next));
+            }
+        }
+        if (!offsets.isEmpty()) {
+            try {
+                consumer.commitSync(offsets, COMMIT_TIMEOUT);
+                LOG.info("Committed the answered records of {} partitions handed over in a rebalance", offsets.size());
+            } catch (RuntimeException e) {
+                LOG.warn("Could not commit {} partitions handed over in a rebalance ({}): their answered records will be "
+                        + "delivered again", offsets.size(), e.getMessage());
+            }
+        }
+        forget(partitions);
+    }
+
+    /**
+     * A rebalance of {@code consumer}'s group completed (inside its poll): commits what an earlier batch could not
+     * while the group was rebalancing, for the partitions it keeps; without this a commit deferred after the last
+     * batch of a burst would wait for the next burst.
+     */
+    void rebalanced(Consumer<?, ?> consumer) {
+        if (pending.isEmpty()) {
+            return;
+        }
+        java.util.Set<TopicPartition> owned = consumer.assignment();
+        Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
+        pending.forEach((partition, next) -> {
+            if (owned.contains(partition)) {
+                offsets.put(partition, new OffsetAndMetadata(next));
+            }
+        });
+        commitNow(consumer, offsets);
+    }
+
+    /** Partitions lost without a hand-over (the consumer was out of the group): nothing can be committed for them. */
+    void lost(java.util.Collection<TopicPartition> partitions) {
+        partitions.forEach(pending::remove);
+        forget(partitions);
+    }
+
+    private void forget(java.util.Collection<TopicPartition> partitions) {
+        for (TopicPartition p : partitions) {
+            rewound.remove(p);
+            redeliveries.forgetUpTo(p, Long.MAX_VALUE);
+        }
+    }
+
+    private static DefaultKafkaManualCommit handle(Exchange record) {
+        return record.getMessage().getHeader(KafkaConstants.MANUAL_COMMIT, DefaultKafkaManualCommit.class);
     }
 
     @SuppressWarnings("unchecked")

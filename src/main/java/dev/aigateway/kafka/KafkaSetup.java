@@ -38,8 +38,13 @@ public final class KafkaSetup {
     public static void configure(CamelContext context, Function<String, String> required,
             Function<String, String> property, RequestParser parser, LiveChains chains, GatewayMetrics metrics, boolean enabled)
             throws Exception {
+        // SASL/TLS for every Kafka client: the camel-kafka component (all kafka: endpoints) and the admin clients
+        KafkaClientSecurity security = enabled ? KafkaClientSecurity.read(new dev.aigateway.config.Settings(property))
+                : KafkaClientSecurity.of(context);
+        context.getRegistry().bind(KafkaClientSecurity.BEAN, security);
+        security.applyTo(context.getComponent("kafka", org.apache.camel.component.kafka.KafkaComponent.class).getConfiguration());
         if (enabled) {
-            prepareBroker(context, required, property);
+            prepareBroker(context, required, property, security);
         } else if (property.apply("kafka.brokers") == null || property.apply("kafka.brokers").isBlank()) {
             // the stopped Kafka routes are still initialised, and camel-kafka insists on a broker list
             context.getPropertiesComponent().addOverrideProperty("kafka.brokers", "kafka-disabled.invalid:9092");
@@ -49,9 +54,13 @@ public final class KafkaSetup {
 
     /** The broker (KAFKA_BROKERS, or the embedded one) and the gateway's topics. */
     private static void prepareBroker(CamelContext context, Function<String, String> required,
-            Function<String, String> property) throws Exception {
+            Function<String, String> property, KafkaClientSecurity security) throws Exception {
         String brokers = property.apply("kafka.brokers");
         boolean embedded = brokers == null || brokers.isBlank();
+        if (embedded && !security.isPlaintext()) {
+            throw new dev.aigateway.config.SettingException("kafka.security-protocol=" + security.protocol() + " needs kafka.brokers "
+                    + "(env KAFKA_BROKERS): the embedded broker listens on PLAINTEXT only");
+        }
         if (embedded) {
             EmbeddedKafka broker = EmbeddedKafka.start(Path.of(required.apply("gateway.kafka.embedded.data-dir")),
                     Integer.parseInt(required.apply("gateway.kafka.embedded.port")));
@@ -65,21 +74,31 @@ public final class KafkaSetup {
                 }
             });
         } else {
-            LOG.info("Kafka brokers: {} (kafka.brokers)", brokers);
+            LOG.info("Kafka brokers: {} (kafka.brokers), security {}", brokers, security);
         }
         int partitions = Integer.parseInt(required.apply("gateway.kafka.partitions"));
-        createTopics(brokers, embedded, partitions, required.apply("gateway.kafka.request-topic"),
+        createTopics(brokers, embedded, security, partitions, required.apply("gateway.kafka.request-topic"),
                 required.apply("gateway.kafka.reply-topic"), required.apply("gateway.kafka.dlq-topic"));
-        createTopics(brokers, embedded, 1, required.apply("gateway.kafka.health-topic"));
+        createTopics(brokers, embedded, security, 1, required.apply("gateway.kafka.health-topic"));
         // compacted too (one partition): each instance's latest usage totals per key (key <keyId>|<instanceId>)
-        createTopics(brokers, embedded, 1, required.apply("gateway.kafka.key-usage-topic"));
-        compactOften(brokers, embedded, required.apply("gateway.kafka.key-usage-topic"));
+        createTopics(brokers, embedded, security, 1, required.apply("gateway.kafka.key-usage-topic"));
+        compactOften(brokers, embedded, security, required.apply("gateway.kafka.key-usage-topic"));
         // requests never create a topic: the reply topics a reply-to may name are created here
         List<String> replyTopics = replyTopics(property.apply("gateway.kafka.reply-topics"),
                 required.apply("gateway.kafka.reply-topic-pattern"));
         if (!replyTopics.isEmpty()) {
-            createTopics(brokers, embedded, partitions, replyTopics.toArray(String[]::new));
+            createTopics(brokers, embedded, security, partitions, replyTopics.toArray(String[]::new));
         }
+    }
+
+    /** The authentication failure (SASL or TLS) among {@code e}'s causes, or null. */
+    static Throwable authenticationFailure(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof org.apache.kafka.common.errors.AuthenticationException) {
+                return t;
+            }
+        }
+        return null;
     }
 
     /** gateway.kafka.reply-topics, comma-separated; each must be a reply-to the gateway would accept. */
@@ -112,10 +131,14 @@ public final class KafkaSetup {
 
         ExecutorService workers = VirtualThreads.available() ? VirtualThreads.newPerTaskExecutor()
                 : Executors.newFixedThreadPool(Math.min(maxInFlight, 2048));
-        context.getRegistry().bind("kafkaBatch", new KafkaBatch(context.createProducerTemplate(), workers,
+        KafkaBatch batch = new KafkaBatch(context.createProducerTemplate(), workers,
                 "direct:kafka-request", "direct:kafka-give-up",
-                Integer.parseInt(required.apply("gateway.kafka.max-redeliveries")), metrics));
-        KnownTopics topics = new KnownTopics(context.resolvePropertyPlaceholders("{{kafka.brokers}}"));
+                Integer.parseInt(required.apply("gateway.kafka.max-redeliveries")), metrics);
+        context.getRegistry().bind("kafkaBatch", batch);
+        // rebalances: a consumer commits what it answered for the partitions it hands over
+        context.getRegistry().bind(KafkaRebalances.BEAN, new KafkaRebalances(required.apply("gateway.kafka.request-topic"), batch));
+        KnownTopics topics = new KnownTopics(context.resolvePropertyPlaceholders("{{kafka.brokers}}"),
+                KafkaClientSecurity.of(context));
         context.getRegistry().bind("kafkaIngress", new KafkaIngress(parser, chains, metrics,
                 required.apply("gateway.kafka.reply-topic"), required.apply("gateway.kafka.reply-topic-pattern"),
                 Long.parseLong(required.apply("gateway.kafka.max-record-bytes")), topics));
@@ -134,9 +157,10 @@ public final class KafkaSetup {
      * instance reads it whole at start: small segments that are compacted soon keep that read short
      * (Kafka never compacts the active segment, by default a week long).
      */
-    private static void compactOften(String brokers, boolean embedded, String topic) throws Exception {
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, brokers,
-                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 30_000))) {
+    private static void compactOften(String brokers, boolean embedded, KafkaClientSecurity security, String topic)
+            throws Exception {
+        try (Admin admin = Admin.create(security.with(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, brokers,
+                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 30_000)))) {
             org.apache.kafka.common.config.ConfigResource resource = new org.apache.kafka.common.config.ConfigResource(
                     org.apache.kafka.common.config.ConfigResource.Type.TOPIC, topic);
             List<org.apache.kafka.clients.admin.AlterConfigOp> ops = new ArrayList<>();
@@ -155,11 +179,14 @@ public final class KafkaSetup {
         }
     }
 
-    /** Creates the gateway's topics when missing (an existing topic is left as it is). */
-    private static void createTopics(String brokers, boolean embedded, int partitions, String... names)
-            throws Exception {
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, brokers,
-                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 30_000))) {
+    /**
+     * Creates the gateway's topics when missing (an existing topic is left as it is). The first contact with the
+     * cluster: credentials it refuses stop start-up here, with one line (no consumer retries them forever).
+     */
+    private static void createTopics(String brokers, boolean embedded, KafkaClientSecurity security, int partitions,
+            String... names) throws Exception {
+        try (Admin admin = Admin.create(security.with(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, brokers,
+                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 30_000)))) {
             Set<String> existing = admin.listTopics().names().get(30, TimeUnit.SECONDS);
             List<NewTopic> missing = new ArrayList<>();
             for (String name : names) {
@@ -182,8 +209,14 @@ public final class KafkaSetup {
             if (embedded) {
                 throw e;
             }
+            Throwable refused = authenticationFailure(e);
+            if (refused != null) {
+                throw new dev.aigateway.config.SettingException("Kafka on " + brokers + " refused the gateway's login ("
+                        + "kafka.security-protocol=" + security + "): " + security.redact(refused.getMessage())
+                        + " - check kafka.sasl-jaas-config / kafka.sasl-jaas-config-file and the ssl settings");
+            }
             LOG.warn("Could not check or create the Kafka topics on {} ({}); create them yourself if they are missing",
-                    brokers, e.getMessage());
+                    brokers, security.redact(e.getMessage()));
         }
     }
 }

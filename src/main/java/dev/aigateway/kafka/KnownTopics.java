@@ -36,8 +36,15 @@ final class KnownTopics implements Predicate<String>, AutoCloseable {
     private volatile boolean listFailed;
     private final java.util.concurrent.atomic.AtomicInteger reads = new java.util.concurrent.atomic.AtomicInteger();
 
+    private final KafkaClientSecurity security;
+
     KnownTopics(String brokers) {
+        this(brokers, KafkaClientSecurity.plaintext());
+    }
+
+    KnownTopics(String brokers, KafkaClientSecurity security) {
         this.brokers = brokers;
+        this.security = security;
     }
 
     /**
@@ -88,9 +95,9 @@ final class KnownTopics implements Predicate<String>, AutoCloseable {
                     return names;
                 }
                 if (admin == null) {
-                    admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, brokers,
+                    admin = Admin.create(security.with(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, brokers,
                             AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 5_000,
-                            AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 10_000));
+                            AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 10_000)));
                 }
             }
             reads.incrementAndGet();

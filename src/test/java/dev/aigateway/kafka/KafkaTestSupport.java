@@ -39,13 +39,31 @@ final class KafkaTestSupport implements AutoCloseable {
     private final int port;
     private final KafkaProducer<byte[], byte[]> producer;
 
+    /** Settings the test's own clients add (SASL login on a secured broker; empty on a PLAINTEXT one). */
+    private final Map<String, Object> clientSecurity;
+
     KafkaTestSupport() throws IOException {
+        this(Map.of(), Map.of());
+    }
+
+    /**
+     * A broker whose listener is SASL_PLAINTEXT (PLAIN) for {@code users} (name to password); the test's own clients
+     * log in with {@code clientSecurity} (their Kafka client settings).
+     */
+    KafkaTestSupport(Map<String, String> users, Map<String, Object> clientSecurity) throws IOException {
+        this.clientSecurity = clientSecurity;
         dataDir = Files.createTempDirectory("kafka-test");
         port = freePortPair();
-        broker = EmbeddedKafka.start(dataDir, port);
-        producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, brokers(),
-                ProducerConfig.ACKS_CONFIG, "all", ProducerConfig.LINGER_MS_CONFIG, 1),
+        broker = EmbeddedKafka.start(dataDir, port, users);
+        producer = new KafkaProducer<>(secured(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, brokers(),
+                ProducerConfig.ACKS_CONFIG, "all", ProducerConfig.LINGER_MS_CONFIG, 1)),
                 new ByteArraySerializer(), new ByteArraySerializer());
+    }
+
+    private Map<String, Object> secured(Map<String, Object> config) {
+        Map<String, Object> all = new java.util.HashMap<>(config);
+        all.putAll(clientSecurity);
+        return all;
     }
 
     /**
@@ -61,13 +79,22 @@ final class KafkaTestSupport implements AutoCloseable {
 
     /** Waits until consumer group {@code groupId} is stable with {@code members} members, each holding partitions. */
     void awaitStableGroup(String groupId, int members) {
-        try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(
-                Map.of(org.apache.kafka.clients.admin.AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, brokers()))) {
+        try (org.apache.kafka.clients.admin.Admin admin = admin()) {
             org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).until(() -> {
                 var group = admin.describeConsumerGroups(List.of(groupId)).describedGroups().get(groupId).get();
                 return group.state() == org.apache.kafka.common.ConsumerGroupState.STABLE && group.members().size() == members
                         && group.members().stream().allMatch(m -> !m.assignment().topicPartitions().isEmpty());
             });
+        }
+    }
+
+    /** The partition assignor consumer group {@code groupId} uses now. */
+    String groupAssignor(String groupId) {
+        try (Admin admin = admin()) {
+            return admin.describeConsumerGroups(List.of(groupId)).describedGroups().get(groupId).get(30, TimeUnit.SECONDS)
+                    .partitionAssignor();
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
         }
     }
 
@@ -190,12 +217,12 @@ final class KafkaTestSupport implements AutoCloseable {
     }
 
     private KafkaConsumer<byte[], byte[]> consumer() {
-        return new KafkaConsumer<>(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, brokers(),
-                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false"), new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        return new KafkaConsumer<>(secured(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, brokers(),
+                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false")), new ByteArrayDeserializer(), new ByteArrayDeserializer());
     }
 
     private Admin admin() {
-        return Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, brokers()));
+        return Admin.create(secured(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, brokers())));
     }
 
     /** Sends raw values (any bytes) without waiting for each; flushed at the end. */
