@@ -62,6 +62,13 @@ class KafkaSecurityTest {
         ProcessBuilder pb = gateway(log);
         // inline, in the environment: the form a secret manager injects, and the one most at risk of being logged
         pb.environment().put("KAFKA_SASL_JAAS_CONFIG", jaas("gateway", GATEWAY_PASSWORD));
+        // gateway keys on: the key-usage topic's own producer and reader log in with the same settings
+        Path keysDir = Files.createTempDirectory("sasl-keys");
+        String apiKey = new dev.aigateway.auth.KeyFile(keysDir.resolve("keys.json"))
+                .create("team-sasl", List.of(), List.of(), 0, 0).secret();
+        pb.environment().put("GATEWAY_AUTH_ENABLED", "true");
+        pb.environment().put("GATEWAY_AUTH_KEYS_FILE", keysDir.resolve("keys.json").toString());
+        pb.environment().put("GATEWAY_INSTANCE_ID", "gw-sasl");
         Process gateway = pb.start();
         try {
             await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(200)).until(() -> {
@@ -73,7 +80,7 @@ class KafkaSecurityTest {
             // the broker creates no topic by itself: these exist because the gateway's admin client logged in
             assertTrue(kafka.topics().containsAll(List.of("ai.requests", "ai.responses", "ai.requests.dlq", "ai.provider-health")));
             String id = "sasl-" + UUID.randomUUID();
-            kafka.send("ai.requests", "k", "{\"prompt\":\"over sasl\",\"request_id\":\"" + id + "\"}");
+            kafka.send("ai.requests", "k", "{\"prompt\":\"over sasl\",\"request_id\":\"" + id + "\"}", "api-key", apiKey);
             List<ConsumerRecord<byte[], byte[]>> replies = kafka.readUntil("ai.responses", Duration.ofSeconds(60),
                     all -> all.stream().anyMatch(r -> id.equals(header(r, "correlation-id"))));
             JsonNode reply = json(replies.stream().filter(r -> id.equals(header(r, "correlation-id"))).findFirst()
@@ -84,6 +91,10 @@ class KafkaSecurityTest {
             // the health route's producer logged in too: its probe results are on the health topic
             assertFalse(kafka.readUntil("ai.provider-health", Duration.ofSeconds(30), all -> !all.isEmpty()).isEmpty(),
                     "health records published");
+            // and the key-usage publisher: the key's usage is on its topic, under this instance
+            assertTrue(kafka.readUntil("ai.key-usage", Duration.ofSeconds(30), all -> !all.isEmpty()).stream()
+                    .anyMatch(r -> new String(r.key(), java.nio.charset.StandardCharsets.UTF_8).endsWith("|gw-sasl")),
+                    "usage published over SASL");
         } finally {
             gateway.destroy();
             gateway.waitFor(60, TimeUnit.SECONDS);
