@@ -43,6 +43,8 @@ public final class Idempotency {
     public static final String HEADER = "idempotency-key";
     /** Header on a stored reply (HTTP response, Kafka reply record). */
     public static final String REPLAYED = "x-gateway-replayed";
+    /** Plain exchange property: true when the request was answered from the store (the route stops). */
+    public static final String STORED = "gatewayReplayed";
     /** Plain exchange property: a Kafka replay reply is to be sent (false: a re-delivery, only committed). */
     public static final String SEND_REPLAY = "gatewayReplaySend";
     /** Plain exchange property: the request_id this exchange has claimed (it must store or release it). */
@@ -66,11 +68,16 @@ public final class Idempotency {
     // ---- HTTP
 
     /**
-     * After the request is read and its deadline started: true when its reply was stored and is now the
-     * response (the route stops); false when the request is to be served (and this exchange may have claimed
-     * its id). Waits for a running duplicate on this instance at most until the request's deadline.
+     * After the request is read and its deadline started: when its reply was stored, it is now the response
+     * and {@link #STORED} is true (the route stops); else the request is to be served (and this exchange may
+     * have claimed its id). Waits for a running duplicate on this instance at most until the request's deadline.
+     * A step, not a filter predicate: Camel evaluates a predicate on a copy of the message.
      */
-    public boolean httpStored(Exchange exchange) throws Exception {
+    public void replayHttp(Exchange exchange) throws Exception {
+        exchange.setProperty(STORED, httpStored(exchange));
+    }
+
+    private boolean httpStored(Exchange exchange) throws Exception {
         GatewayRequest gateway = GatewayRequest.of(exchange);
         String id = gateway.requestId();
         if (id == null || store == null) {
@@ -229,12 +236,16 @@ public final class Idempotency {
     // ---- Kafka
 
     /**
-     * After the record is read and its deadline started: true when it is answered from the store (the route
-     * stops). Then {@link #SEND_REPLAY} says whether a reply is to be sent: false for a re-delivery of the
-     * record whose reply is stored (it already has its reply: committed without a second one), true for
-     * another record with the same request_id (the stored reply, marked replayed, is the message body).
+     * After the record is read and its deadline started: {@link #STORED} is true when it is answered from the
+     * store (the route stops). Then {@link #SEND_REPLAY} says whether a reply is to be sent: false for a
+     * re-delivery of the record whose reply is stored (it already has its reply: committed without a second
+     * one), true for another record with the same request_id (the stored reply is the message body).
      */
-    public boolean kafkaStored(Exchange exchange) throws Exception {
+    public void replayKafka(Exchange exchange) throws Exception {
+        exchange.setProperty(STORED, kafkaStored(exchange));
+    }
+
+    private boolean kafkaStored(Exchange exchange) throws Exception {
         GatewayRequest gateway = GatewayRequest.of(exchange);
         String id = gateway.requestId();
         if (id == null || store == null) {
