@@ -241,12 +241,17 @@ public final class StoredReplies implements AutoCloseable {
         long started = System.currentTimeMillis();
         Map<TopicPartition, Long> end = null;
         long lastPurge = started;
+        long warnedAt = 0;
         int read = 0;
         while (!closed) {
             try {
                 if (end == null) {
                     List<TopicPartition> partitions = consumer.partitionsFor(topic, Duration.ofSeconds(30)).stream()
                             .map(p -> new TopicPartition(topic, p.partition())).toList();
+                    if (partitions.isEmpty()) {
+                        Thread.sleep(200); // a topic just created: its metadata is on its way
+                        continue;
+                    }
                     consumer.assign(partitions);
                     Map<TopicPartition, Long> since = new HashMap<>();
                     partitions.forEach(p -> since.put(p, System.currentTimeMillis() - ttlMs));
@@ -289,7 +294,10 @@ public final class StoredReplies implements AutoCloseable {
                 if (closed) {
                     return;
                 }
-                LOG.warn("Reading the idempotency store {} failed ({}); retrying", topic, e.getMessage());
+                if (System.currentTimeMillis() - warnedAt > 30_000) {
+                    warnedAt = System.currentTimeMillis();
+                    LOG.warn("Reading the idempotency store {} failed ({}); retrying", topic, e.getMessage());
+                }
                 try {
                     Thread.sleep(1000);
                 } catch (InterruptedException stop) {
