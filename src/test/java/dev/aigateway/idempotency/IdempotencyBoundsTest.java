@@ -81,8 +81,13 @@ class IdempotencyBoundsTest {
         HttpResponse<String> again = call(secret, request(id));
         assertEquals(200, again.statusCode(), again.body());
         assertTrue(replayed(again));
-        assertEquals(429, call(secret, request("rpm-new-" + UUID.randomUUID())).statusCode(),
+        String refused = "rpm-new-" + UUID.randomUUID();
+        assertEquals(429, call(secret, request(refused)).statusCode(),
                 "the minute's one permit is used: only the replay got through");
+        // a refusal is not stored, and its id is released at once: the same id is refused again, not held
+        long before = System.nanoTime();
+        assertEquals(429, call(secret, request(refused)).statusCode());
+        assertTrue(System.nanoTime() - before < 5_000_000_000L, "not held by the first request's claim");
         assertEquals(1, gw.sim("openai").calls());
         assertEquals(requests, usage(secret), "a replay is not charged to the key");
     }
