@@ -249,7 +249,13 @@ public final class StoredReplies implements AutoCloseable {
                     List<TopicPartition> partitions = consumer.partitionsFor(topic, Duration.ofSeconds(30)).stream()
                             .map(p -> new TopicPartition(topic, p.partition())).toList();
                     if (partitions.isEmpty()) {
-                        Thread.sleep(200); // a topic just created: its metadata is on its way
+                        // a topic just created: its metadata is on its way; else it is missing
+                        if (System.currentTimeMillis() - started > 10_000 && System.currentTimeMillis() - warnedAt > 30_000) {
+                            warnedAt = System.currentTimeMillis();
+                            LOG.warn("The idempotency store topic {} has no partitions: create it (cleanup.policy=compact) "
+                                    + "or set gateway.idempotency.enabled=false; until then this instance is not ready", topic);
+                        }
+                        Thread.sleep(200);
                         continue;
                     }
                     consumer.assign(partitions);
