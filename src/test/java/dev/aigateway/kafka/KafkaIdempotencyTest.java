@@ -71,6 +71,33 @@ class KafkaIdempotencyTest {
     }
 
     @Test
+    void aNewInstanceReadsOnlyTheEntriesYoungerThanTheTtl() throws Exception {
+        String old = "old-" + UUID.randomUUID();
+        String young = "young-" + UUID.randomUUID();
+        long now = System.currentTimeMillis();
+        try (var producer = new org.apache.kafka.clients.producer.KafkaProducer<byte[], byte[]>(Map.of(
+                "bootstrap.servers", env.kafka.brokers()), new org.apache.kafka.common.serialization.ByteArraySerializer(),
+                new org.apache.kafka.common.serialization.ByteArraySerializer())) {
+            for (Object[] e : new Object[][] { { old, now - 20 * 60_000 }, { young, now - 60_000 }, { "junk-" + young, now } }) {
+                String id = (String) e[0];
+                long at = (Long) e[1];
+                String value = id.startsWith("junk") ? "not json" : "{\"scope\":\"http/-\",\"stored_at\":" + at
+                        + ",\"origin\":null,\"reply\":{\"body\":{\"id\":\"" + id + "\"}}}";
+                producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>("ai.replies.cache", 0, at,
+                        id.getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                        value.getBytes(java.nio.charset.StandardCharsets.UTF_8))).get();
+            }
+        }
+        try (var store = dev.aigateway.idempotency.StoredReplies.onTopic(10 * 60_000, 100, "ai.replies.cache",
+                Map.of("bootstrap.servers", env.kafka.brokers()))) {
+            assertTrue(store.awaitCaughtUp(30_000), "caught up with the topic");
+            assertEquals(young, store.get(young).reply().at("/body/id").asText(), "a reply younger than the TTL is read");
+            assertNull(store.get(old), "an entry older than the TTL is not");
+            assertNull(store.get("junk-" + young), "an unreadable record is skipped");
+        }
+    }
+
+    @Test
     void aSecondRecordWithTheSameRequestIdGetsTheStoredReplyMarkedReplayed() {
         String id = "kdup-" + UUID.randomUUID();
         env.kafka.send("ai.requests", "k", record(id, "kafka once"));
