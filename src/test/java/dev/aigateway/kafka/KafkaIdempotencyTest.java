@@ -71,6 +71,25 @@ class KafkaIdempotencyTest {
     }
 
     @Test
+    void aReplyGivenByOneInstanceIsReplayedByAnotherRunningOne() {
+        try (TestGateway other = env.kafka.startGateway(Map.of())) {
+            String id = "kother-" + UUID.randomUUID();
+            String body = "{\"model\":\"gpt-4.1\",\"request_id\":\"" + id
+                    + "\",\"messages\":[{\"role\":\"user\",\"content\":\"any instance\"}]}";
+            HttpResponse<String> first = env.gw.chat(body);
+            assertEquals(200, first.statusCode(), first.body());
+            // eventually consistent: the other instance's reader has the entry within moments
+            Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> other.context().getRegistry()
+                    .lookupByNameAndType("idempotency", Idempotency.class).store().get(id) != null);
+            HttpResponse<String> there = other.chat(body);
+            assertEquals("true", there.headers().firstValue(Idempotency.REPLAYED).orElse(null));
+            assertEquals(TestGateway.json(first).path("choices"), TestGateway.json(there).path("choices"));
+            assertEquals(0, other.sim("openai").calls(), "the other instance called no provider");
+            assertEquals(1, env.gw.sim("openai").calls());
+        }
+    }
+
+    @Test
     void aNewInstanceReadsOnlyTheEntriesYoungerThanTheTtl() throws Exception {
         String old = "old-" + UUID.randomUUID();
         String young = "young-" + UUID.randomUUID();
