@@ -205,6 +205,11 @@ public class GatewayBeans implements CamelConfiguration {
             settings.integer(key, 1, Integer.MAX_VALUE);
         }
         settings.integer("gateway.kafka.embedded.port", 0, 65535);
+        // idempotent replies (KafkaSetup reads them as plain values): a typo fails here, named
+        settings.bool("gateway.idempotency.enabled");
+        settings.duration("gateway.idempotency.ttl", 1);
+        settings.integer("gateway.idempotency.max-entries", 1, Integer.MAX_VALUE);
+        settings.required("gateway.idempotency.topic");
         KafkaSetup.configure(context, required, property, parser, chains, metrics,
                 settings.bool("gateway.kafka.enabled"));
         // issue 13: key usage summed over the instances (ai.key-usage), provider cooldowns on the health topic

@@ -80,8 +80,23 @@ public class HttpIngress {
             throw new GatewayException(413, "invalid_request_error", "request_too_large", null,
                     "Request body is " + raw.length + " bytes; the limit is " + maxBodyBytes + " (gateway.max-body-bytes)");
         }
-        ChatRequest request = parser.parse(raw, m.getHeader("x-gateway-chain", String.class),
+        // idempotency-key is an identifier: checked before the body is parsed (Identifiers), like request_id
+        String key = dev.aigateway.api.Identifiers.check(dev.aigateway.idempotency.Idempotency.HEADER,
+                m.getHeader(dev.aigateway.idempotency.Idempotency.HEADER, String.class));
+        JsonNode root = RequestParser.readJson(raw);
+        String bodyId = root.path("request_id").isTextual() ? root.get("request_id").asText() : null;
+        ChatRequest request = parser.parse(root, m.getHeader("x-gateway-chain", String.class),
                 chain -> chains.endpoint(chain) != null, gateway.budgetStepDown());
+        if (key != null) {
+            if (bodyId != null && !bodyId.equals(key)) {
+                throw new GatewayException(400, "invalid_request_error", "idempotency_key_mismatch",
+                        dev.aigateway.idempotency.Idempotency.HEADER, "Header idempotency-key and body field request_id "
+                                + "name different requests; send one, or the same value in both");
+            }
+            request = request.withRequestId(key);
+        }
+        // the id the client chose (null: none, the gateway made one up): what idempotent replies key on
+        gateway.setRequestId(key != null ? key : bodyId);
         gateway.setChatRequest(request);
         chains.select(exchange, gateway, request.chain(), request.route());
         if (request.stream() && m instanceof org.apache.camel.component.platform.http.vertx.HttpMessage http) {

@@ -202,6 +202,12 @@ public class KafkaIngress {
         replyRecord(exchange, reply);
     }
 
+    /** A stored reply (the body, from the idempotency store) as this record's reply, marked x-gateway-replayed. */
+    public void replay(Exchange exchange) throws Exception {
+        replyRecord(exchange, exchange.getMessage().getBody(ObjectNode.class));
+        exchange.getMessage().setHeader(dev.aigateway.idempotency.Idempotency.REPLAYED, "true");
+    }
+
     /** A record the gateway cannot serve: the dead letter keeps its bytes and says why and where it came from. */
     public void deadLetter(Exchange exchange) {
         identify(exchange); // when the record was refused before it was read (authentication)

@@ -22,6 +22,9 @@ import org.slf4j.LoggerFactory;
 import dev.aigateway.api.RequestParser;
 import dev.aigateway.chain.LiveChains;
 import dev.aigateway.config.VirtualThreads;
+import dev.aigateway.idempotency.Idempotency;
+import dev.aigateway.idempotency.StoreReadiness;
+import dev.aigateway.idempotency.StoredReplies;
 import dev.aigateway.metrics.GatewayMetrics;
 
 /**
@@ -50,6 +53,41 @@ public final class KafkaSetup {
             context.getPropertiesComponent().addOverrideProperty("kafka.brokers", "kafka-disabled.invalid:9092");
         }
         bindBeans(context, required, parser, chains, metrics, Integer.parseInt(required.apply("gateway.kafka.max-in-flight")));
+        bindIdempotency(context, required, metrics, enabled);
+    }
+
+    /**
+     * Idempotent replies (README "Idempotent replies"): with Kafka the store is the topic
+     * gateway.idempotency.topic, read by every instance; without it, this instance's own memory.
+     */
+    private static void bindIdempotency(CamelContext context, Function<String, String> required, GatewayMetrics metrics,
+            boolean kafka) throws Exception {
+        StoredReplies store = null;
+        if (Boolean.parseBoolean(required.apply("gateway.idempotency.enabled").trim())) {
+            long ttl = dev.aigateway.provider.Durations.parseMillis(required.apply("gateway.idempotency.ttl"));
+            int max = Integer.parseInt(required.apply("gateway.idempotency.max-entries").trim());
+            store = kafka ? StoredReplies.onTopic(ttl, max, required.apply("gateway.idempotency.topic"), clientConfig(context))
+                    : StoredReplies.inMemory(ttl, max);
+            StoredReplies opened = store;
+            context.addService(new ServiceSupport() {
+                @Override
+                protected void doStop() {
+                    opened.close();
+                }
+            });
+            context.getRegistry().bind("idempotencyReadiness", new StoreReadiness(store));
+            LOG.info("Idempotent replies: {} (ttl {} ms, at most {} entries)", kafka ? "stored on topic "
+                    + required.apply("gateway.idempotency.topic") + ", shared by every instance"
+                    : "kept in this instance's memory (gateway.kafka.enabled=false)", ttl, max);
+        }
+        context.getRegistry().bind("idempotency", new Idempotency(store,
+                context.getRegistry().lookupByNameAndType("providers", dev.aigateway.provider.Providers.class), metrics));
+    }
+
+    /** The settings every Kafka client of the gateway's own (not camel-kafka's) connects with, security included. */
+    public static Map<String, Object> clientConfig(CamelContext context) {
+        return KafkaClientSecurity.of(context).apply(new java.util.HashMap<>(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
+                context.resolvePropertyPlaceholders("{{kafka.brokers}}"))));
     }
 
     /** The broker (KAFKA_BROKERS, or the embedded one) and the gateway's topics. */
@@ -83,6 +121,12 @@ public final class KafkaSetup {
         // compacted too (one partition): each instance's latest usage totals per key (key <keyId>|<instanceId>)
         createTopics(brokers, embedded, security, 1, required.apply("gateway.kafka.key-usage-topic"));
         compactOften(brokers, embedded, security, required.apply("gateway.kafka.key-usage-topic"));
+        if (Boolean.parseBoolean(required.apply("gateway.idempotency.enabled").trim())) {
+            // the stored replies: the last per request_id (compact); segments older than the TTL go (delete)
+            long ttl = dev.aigateway.provider.Durations.parseMillis(required.apply("gateway.idempotency.ttl"));
+            createTopics(brokers, embedded, security, partitions, Map.of("cleanup.policy", "compact,delete",
+                    "retention.ms", String.valueOf(Math.max(ttl, 60_000))), required.apply("gateway.idempotency.topic"));
+        }
         // requests never create a topic: the reply topics a reply-to may name are created here
         List<String> replyTopics = replyTopics(property.apply("gateway.kafka.reply-topics"),
                 required.apply("gateway.kafka.reply-topic-pattern"));
@@ -185,6 +229,12 @@ public final class KafkaSetup {
      */
     private static void createTopics(String brokers, boolean embedded, KafkaClientSecurity security, int partitions,
             String... names) throws Exception {
+        createTopics(brokers, embedded, security, partitions, null, names);
+    }
+
+    /** As above, with these topic configs (null: compacted when partitions == 1, else the broker's defaults). */
+    private static void createTopics(String brokers, boolean embedded, KafkaClientSecurity security, int partitions,
+            Map<String, String> configs, String... names) throws Exception {
         try (Admin admin = Admin.create(security.with(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, brokers,
                 AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 30_000)))) {
             Set<String> existing = admin.listTopics().names().get(30, TimeUnit.SECONDS);
@@ -193,7 +243,9 @@ public final class KafkaSetup {
                 if (!existing.contains(name)) {
                     NewTopic topic = new NewTopic(name, Optional.of(partitions),
                             embedded ? Optional.of((short) 1) : Optional.empty());
-                    if (partitions == 1) {
+                    if (configs != null) {
+                        topic.configs(configs);
+                    } else if (partitions == 1) {
                         // the health topic: only the last result per provider (the key) matters
                         topic.configs(Map.of("cleanup.policy", "compact"));
                     }

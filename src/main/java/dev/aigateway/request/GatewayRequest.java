@@ -190,7 +190,10 @@ public final class GatewayRequest {
         this.replyTopic = replyTopic;
     }
 
-    /** Kafka: the request_id a reply echoes (given or derived), null when it was not a valid identifier. */
+    /**
+     * Kafka: the request_id a reply echoes (given or derived), null when it was not a valid identifier.
+     * HTTP: the id the client chose (body request_id or header idempotency-key), null when it chose none.
+     */
     public String requestId() {
         return requestId;
     }

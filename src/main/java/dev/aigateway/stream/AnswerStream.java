@@ -292,6 +292,16 @@ public final class AnswerStream implements GatewayRequest.Answer {
     public record Usage(int parts, long promptTokens, long completionTokens, double costUsd, boolean estimated) {
     }
 
+    /** The text the client got of the answer (what a stored streamed reply replays). */
+    public String sentText() {
+        return text.toString();
+    }
+
+    /** True when a tool-call delta reached the client (such an answer is not rebuilt from its text). */
+    public boolean sentToolCall() {
+        return toolCallSent;
+    }
+
     /** True when content reached the client (errors then travel as an event, not as a status). */
     public boolean started() {
         return started;
