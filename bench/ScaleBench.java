@@ -123,7 +123,7 @@ public class ScaleBench {
             double secs = (System.nanoTime() - t0) / 1e9;
             double rps = answered.size() / secs;
             // the machine's 1-minute load average at the end of the row: other work on the same cores shows here
-            String load = Files.readString(Path.of("/proc/loadavg")).split(" ")[0];
+            String load = loadAverage();
             return String.format(java.util.Locale.ROOT, "| %d | %,d | %,d | %d | %d | %.1f s | %,.0f | %,.0f | %s |", instances, n,
                     answered.size(), failures, duplicates, secs, rps, rps / instances, load);
         }
@@ -175,6 +175,14 @@ public class ScaleBench {
                 }
                 Thread.sleep(200);
             }
+        }
+    }
+
+    static String loadAverage() {
+        try {
+            return Files.readString(Path.of("/proc/loadavg")).split(" ")[0];
+        } catch (Exception notLinux) {
+            return "?";
         }
     }
 
