@@ -185,7 +185,9 @@ class ScaleOutChaosTest {
                 java.util.function.Predicate<String> budgeted = i -> Integer.parseInt(i) % BUDGETED_EVERY == 0;
                 long budgetAdmitted = replies.admittedWith(budgeted);
                 double budgetSpent = replies.costOf(budgeted);
-                long overshootBound = 4L * MAX_IN_FLIGHT; // the requests in flight in the cluster at most
+                // the documented overshoot: at most the requests in flight in the cluster when the limit is crossed
+                // (4 instances × max-in-flight); align with README "Gateway API keys" once cluster-wide usage is in
+                long overshootBound = 4L * MAX_IN_FLIGHT;
                 System.out.printf(java.util.Locale.ROOT,
                         "CHAOS scale-out: requests=%d replies=%d duplicates=%d provider_calls=%d killed_in_flight=%d "
                                 + "seconds=%.1f (needing a provider=%d, refused over budget=%d; budget key: %d answered for "
@@ -212,8 +214,9 @@ class ScaleOutChaosTest {
                         () -> assertTrue(budgetSpent <= budget + overshootBound * cost, "the budget key was answered "
                                 + budgetAdmitted + " times for " + budgetSpent + " USD; its budget is " + budget
                                 + " USD, the bound + " + overshootBound + " requests in flight × " + cost + " USD"),
-                        () -> assertTrue(budgetSpent >= budget - cost, "the budget key gets its budget's worth: "
-                                + budgetSpent + " USD of " + budget),
+                        // and is not refused early (the killed instance's re-asked requests may be charged twice)
+                        () -> assertTrue(budgetSpent >= budget - MAX_IN_FLIGHT * cost, "the budget key gets its budget's "
+                                + "worth: " + budgetSpent + " USD of " + budget),
                         () -> assertTrue(added.process().alive(), "the fourth instance is still running"));
             }
         } finally {
