@@ -255,6 +255,11 @@ public final class Idempotency {
         if (stored == null || !stored.scope().equals(scope("kafka", gateway))) {
             return false;
         }
+        if (!stored.reply().path("success").asBoolean(true) && !origin(gateway).equals(stored.origin())) {
+            // another record retrying a request that failed: served anew, and its reply stored over the failure
+            claim(exchange, id);
+            return false;
+        }
         if (origin(gateway).equals(stored.origin())) {
             exchange.setProperty(SEND_REPLAY, false);
             replayed("kafka", "redelivery");
@@ -295,6 +300,53 @@ public final class Idempotency {
         }
     }
 
+    /**
+     * kafka-errors, after a failure reply was acknowledged: it is stored too, for this record only. A re-delivery of
+     * the record (after a crash or a rebalance) then finds it and is committed without a second reply; another
+     * record with the request_id is served anew (a retry after a failure should try again).
+     */
+    public void storeKafkaFailure(Exchange exchange) {
+        GatewayRequest gateway = GatewayRequest.of(exchange);
+        String id = gateway.requestId();
+        if (store == null || id == null || gateway.origin() == null) {
+            return;
+        }
+        exchange.removeProperty(CLAIM);
+        try {
+            byte[] value = exchange.getMessage().getBody(byte[].class);
+            JsonNode reply = value == null ? null : Json.MAPPER.readTree(value);
+            if (reply instanceof ObjectNode r && !r.path("success").asBoolean(true)) {
+                store.store(new StoredReplies.Entry(id, scope("kafka", gateway), System.currentTimeMillis(), origin(gateway),
+                        r), true);
+            } else {
+                store.release(id);
+            }
+        } catch (Exception e) {
+            store.release(id);
+            LOG.warn("Failure reply of request {} sent but not stored ({}): a re-delivery of its record would be "
+                    + "answered again", id, e.getMessage());
+        }
+    }
+
+    /**
+     * kafka-errors: false for a re-delivery of a record whose failure reply is stored for it (it failed before
+     * {@link #replayKafka} could look: a bad record, a refused key), so it is committed without a second dead
+     * letter and failure reply.
+     */
+    public boolean notAnsweredBefore(Exchange exchange) {
+        GatewayRequest gateway = GatewayRequest.of(exchange);
+        String id = gateway.requestId();
+        if (store == null || id == null || gateway.origin() == null) {
+            return true;
+        }
+        StoredReplies.Entry stored = store.get(id);
+        if (stored != null && origin(gateway).equals(stored.origin())) {
+            replayed("kafka", "redelivery");
+            return false;
+        }
+        return true;
+    }
+
     /** kafka-ingress: no record is served before the stored replies are read (a re-delivery must find its reply). */
     public void awaitStore() throws InterruptedException {
         if (store == null || store.caughtUp()) {
@@ -317,18 +369,22 @@ public final class Idempotency {
                     + id + " is still being answered; its reply is stored when it is done (retry)");
         }
         if (stored == null) {
-            exchange.setProperty(CLAIM, id);
-            // whatever ends the exchange without storing (an error, a refusal): waiting duplicates go on
-            exchange.getExchangeExtension().addOnCompletion(new SynchronizationAdapter() {
-                @Override
-                public void onDone(Exchange done) {
-                    if (done.removeProperty(CLAIM) != null) {
-                        store.release(id);
-                    }
-                }
-            });
+            claim(exchange, id);
         }
         return stored;
+    }
+
+    private void claim(Exchange exchange, String id) {
+        exchange.setProperty(CLAIM, id);
+        // whatever ends the exchange without storing (an error, a refusal): waiting duplicates go on
+        exchange.getExchangeExtension().addOnCompletion(new SynchronizationAdapter() {
+            @Override
+            public void onDone(Exchange done) {
+                if (done.removeProperty(CLAIM) != null) {
+                    store.release(id);
+                }
+            }
+        });
     }
 
     private static String scope(String ingress, GatewayRequest gateway) {

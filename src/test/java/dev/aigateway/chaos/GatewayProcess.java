@@ -62,6 +62,8 @@ public final class GatewayProcess implements AutoCloseable {
         e.put("GATEWAY_SIMULATOR_MODE", "off");
         e.put("CAMEL_MAIN_ROUTES_RELOAD_ENABLED", "false");
         e.put("HEALTH_INTERVAL", "1h");
+        // its own usage records on ai.key-usage (the instances share this working directory's data/instance-id)
+        e.put("GATEWAY_INSTANCE_ID", name);
         e.putAll(env);
         return new GatewayProcess(name, http, management, log, pb.start());
     }

@@ -5,6 +5,7 @@ import static dev.aigateway.kafka.KafkaTestSupport.json;
 import static dev.aigateway.kafka.KafkaTestSupport.text;
 import static dev.aigateway.kafka.KafkaTestSupport.withIdPrefix;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -155,9 +156,15 @@ class KafkaIdempotencyTest {
     void afterARestartAReDeliveredRecordIsCommittedWithoutASecondReply() throws Exception {
         String id = "kredo-" + UUID.randomUUID();
         String httpId = "hredo-" + UUID.randomUUID();
+        String failId = "kfail-" + UUID.randomUUID();
         RecordMetadata sent = env.kafka.send("ai.requests", "r", record(id, "answered once"));
         assertEquals(1, replies(id, 1).size());
         env.kafka.awaitCommitted(sent);
+        // a record that fails (unknown model): its failure reply is stored for this record too
+        RecordMetadata failed = env.kafka.send("ai.requests", "r", "{\"prompt\":\"no such model\",\"model\":\"gpt-9\","
+                + "\"request_id\":\"" + failId + "\"}");
+        assertFalse(json(replies(failId, 1).get(0)).path("success").asBoolean());
+        env.kafka.awaitCommitted(failed);
         HttpResponse<String> http = env.gw.chat("{\"model\":\"gpt-4.1\",\"request_id\":\"" + httpId
                 + "\",\"messages\":[{\"role\":\"user\",\"content\":\"over http\"}]}");
         assertEquals(200, http.statusCode());
@@ -168,18 +175,32 @@ class KafkaIdempotencyTest {
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, env.kafka.brokers()))) {
             Awaitility.await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500)).ignoreExceptions()
                     .until(() -> {
-                        admin.alterConsumerGroupOffsets("ai-failover-gateway",
-                                Map.of(partition, new OffsetAndMetadata(sent.offset()))).all().get();
+                        Map<TopicPartition, OffsetAndMetadata> rewind = new java.util.HashMap<>();
+                        rewind.put(partition, new OffsetAndMetadata(sent.offset()));
+                        rewind.merge(new TopicPartition(failed.topic(), failed.partition()),
+                                new OffsetAndMetadata(failed.offset()), (a, b) -> a.offset() <= b.offset() ? a : b);
+                        admin.alterConsumerGroupOffsets("ai-failover-gateway", rewind).all().get();
                         return true;
                     });
         }
         env.gw = env.kafka.startGateway(Map.of()); // a new instance: its store is read from the topic
         env.kafka.awaitCommitted(sent);
+        env.kafka.awaitCommitted(failed);
+        assertEquals(1, env.kafka.readAll("ai.responses").stream().filter(r -> failId.equals(header(r, "correlation-id")))
+                .count(), "a re-delivered failed record gets no second failure reply");
+        // another record with that id is a retry: tried anew (and answered this time)
+        RecordMetadata retry = env.kafka.send("ai.requests", "r", record(failId, "retry after a failure"));
+        List<ConsumerRecord<byte[], byte[]>> afterRetry = replies(failId, 2);
+        env.kafka.awaitCommitted(retry);
+        assertTrue(json(afterRetry.get(1)).path("success").asBoolean(), json(afterRetry.get(1)).toString());
+        assertNull(header(afterRetry.get(1), Idempotency.REPLAYED), "not a replay of the failure");
+        assertEquals(1, env.gw.sim("openai").calls(), "the retry called the provider");
+        env.gw.sim("openai").reset();
         assertEquals(1, env.kafka.readAll("ai.responses").stream().filter(r -> id.equals(header(r, "correlation-id"))).count(),
                 "exactly one reply for the request_id");
         assertEquals(0, env.gw.sim("openai").calls(), "no provider call for the re-delivered record");
         String metrics = env.gw.management("/observe/metrics").body();
-        assertTrue(metrics.contains("gateway_idempotency_replays_total{ingress=\"kafka\",kind=\"redelivery\"} 1.0"), metrics);
+        assertTrue(metrics.contains("gateway_idempotency_replays_total{ingress=\"kafka\",kind=\"redelivery\"} 2.0"), "both re-deliveries: " + metrics);
 
         HttpResponse<String> again = env.gw.chat("{\"model\":\"gpt-4.1\",\"request_id\":\"" + httpId
                 + "\",\"messages\":[{\"role\":\"user\",\"content\":\"over http\"}]}");
