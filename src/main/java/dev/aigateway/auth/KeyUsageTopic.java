@@ -106,6 +106,12 @@ public final class KeyUsageTopic implements AutoCloseable {
         return id;
     }
 
+    /** Readiness check {@code gateway/key-usage}: DOWN until {@code topic} is read to its end (see {@link #restored}). */
+    public static dev.aigateway.health.StartupReadiness readiness(KeyUsageTopic topic) {
+        return new dev.aigateway.health.StartupReadiness("key-usage", topic::restored, "key usage of every instance read",
+                () -> "reading the key usage of every instance (gateway.kafka.key-usage-topic)");
+    }
+
     public String instance() {
         return instance;
     }

@@ -12,7 +12,6 @@ import org.apache.camel.support.service.ServiceSupport;
 import org.apache.kafka.clients.CommonClientConfigs;
 
 import dev.aigateway.auth.ApiKeys;
-import dev.aigateway.auth.KeyUsageRead;
 import dev.aigateway.auth.KeyUsageTopic;
 import dev.aigateway.health.ProviderHealth;
 
@@ -64,7 +63,9 @@ final class ClusterSharing {
         KeyUsageTopic usage = new KeyUsageTopic(client, required.apply("gateway.kafka.key-usage-topic"), instance,
                 settings.duration("gateway.usage.publish-interval", 1));
         context.getRegistry().bind("keyUsageTopic", usage);
-        context.getRegistry().bind("keyUsageReadiness", new KeyUsageRead(usage));
+        // DOWN until the key-usage topic is read to its end: before that neither this instance's counts from before
+        // a restart nor the others' are known, so budgets and rpm could not hold (keyed requests get 503 / wait)
+        context.getRegistry().bind("keyUsageReadiness", KeyUsageTopic.readiness(usage));
         apiKeys.shareUsage(usage);
         // stopped after the routes (services stop in reverse order): the last counts are published
         context.addService(new ServiceSupport() {

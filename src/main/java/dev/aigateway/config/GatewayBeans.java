@@ -110,7 +110,11 @@ public class GatewayBeans implements CamelConfiguration {
                 java.time.Duration.ofMillis(maxAge == null ? 3 * interval : settings.duration("health.max-age", 1)));
         context.getRegistry().bind("providerHealth", health);
         // readiness (/observe/health) waits for this instance's first probe round
-        context.getRegistry().bind("providerProbesReadiness", new dev.aigateway.health.FirstProbeRound(health));
+        // DOWN until this instance probed every provider once: until then all it knows are health-topic records,
+        // which may be another run's
+        context.getRegistry().bind("providerProbesReadiness", new dev.aigateway.health.StartupReadiness("provider-probes",
+                health::firstRoundDone, "every provider probed by this instance",
+                () -> "waiting for this instance's first probe of " + new java.util.TreeSet<>(health.notYetProbed())));
         context.getRegistry().bind("adminStatus", new dev.aigateway.metrics.AdminStatus(providers, health, metrics, cooldowns));
         // camel-http and the timer want plain ms: routes use the -ms twins of the settings, which take every form
         context.getPropertiesComponent().addOverrideProperty("health.timeout-ms",

@@ -23,7 +23,6 @@ import dev.aigateway.api.RequestParser;
 import dev.aigateway.chain.LiveChains;
 import dev.aigateway.config.VirtualThreads;
 import dev.aigateway.idempotency.Idempotency;
-import dev.aigateway.idempotency.StoreReadiness;
 import dev.aigateway.idempotency.StoredReplies;
 import dev.aigateway.metrics.GatewayMetrics;
 
@@ -75,7 +74,10 @@ public final class KafkaSetup {
                     opened.close();
                 }
             });
-            context.getRegistry().bind("idempotencyReadiness", new StoreReadiness(store));
+            // DOWN until the stored replies are read up to the end offsets seen at start: before that this instance
+            // could answer again a request another instance already answered
+            context.getRegistry().bind("idempotencyReadiness", new dev.aigateway.health.StartupReadiness("idempotency-store",
+                    store::caughtUp, "stored replies read", () -> "reading the stored replies"));
             LOG.info("Idempotent replies: {} (ttl {} ms, at most {} entries)", kafka ? "stored on topic "
                     + required.apply("gateway.idempotency.topic") + ", shared by every instance"
                     : "kept in this instance's memory (gateway.kafka.enabled=false)", ttl, max);

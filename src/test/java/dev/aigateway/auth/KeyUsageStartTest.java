@@ -38,7 +38,7 @@ class KeyUsageStartTest {
                         "request.timeout.ms", 2000, "default.api.timeout.ms", 2000), "ai.key-usage", "gw-start", 100);
                 DefaultCamelContext context = new DefaultCamelContext()) {
             apiKeys.shareUsage(topic);
-            KeyUsageRead readiness = new KeyUsageRead(topic);
+            var readiness = KeyUsageTopic.readiness(topic);
             assertEquals(HealthCheck.State.DOWN, readiness.call().getState());
             Exchange e = new DefaultExchange(context);
             e.getMessage().setHeader("Authorization", "Bearer " + secret);
