@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -110,7 +109,7 @@ class ScaleOutChaosTest {
         String openKey = keys.create("chaos-open", List.of(), List.of(), 0, 0).secret();
         List<Instance> instances = new ArrayList<>();
         List<Instance> late = new ArrayList<>();
-        try (EmbeddedKafka broker = EmbeddedKafka.start(data, freePortPair());
+        try (EmbeddedKafka broker = EmbeddedKafka.start(data, dev.aigateway.kafka.KafkaTestSupport.freePortPair());
                 KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of(
                         ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(), ProducerConfig.ACKS_CONFIG, "all",
                         ProducerConfig.LINGER_MS_CONFIG, 5), new ByteArraySerializer(), new ByteArraySerializer())) {
@@ -454,20 +453,5 @@ class ScaleOutChaosTest {
         public void close() {
             consumer.close();
         }
-    }
-
-    private static int freePortPair() throws IOException {
-        for (int i = 0; i < 50; i++) {
-            int port;
-            try (ServerSocket s = new ServerSocket(0)) {
-                port = s.getLocalPort();
-            }
-            try (ServerSocket controller = new ServerSocket(port + 1); ServerSocket again = new ServerSocket(port)) {
-                return port;
-            } catch (IOException taken) {
-                // try another pair
-            }
-        }
-        throw new IOException("no two consecutive free ports");
     }
 }

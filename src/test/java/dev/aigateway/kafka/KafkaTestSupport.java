@@ -33,7 +33,7 @@ import dev.aigateway.TestGateway;
 import dev.aigateway.api.Json;
 
 /** A real Kafka broker for the tests (the gateway's own embedded one, on free ports), with a producer and reply reader. */
-final class KafkaTestSupport implements AutoCloseable {
+public final class KafkaTestSupport implements AutoCloseable {
     EmbeddedKafka broker;
     final Path dataDir;
     private final int port;
@@ -273,7 +273,8 @@ final class KafkaTestSupport implements AutoCloseable {
         }).toList();
     }
 
-    private static int freePortPair() throws IOException {
+    /** A free port whose next port is free too (the embedded broker's controller listens on port + 1). */
+    public static int freePortPair() throws IOException {
         for (int i = 0; i < 50; i++) {
             int port;
             try (ServerSocket s = new ServerSocket(0)) {
