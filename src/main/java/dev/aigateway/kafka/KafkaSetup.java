@@ -255,9 +255,18 @@ public final class KafkaSetup {
                 }
             }
             if (!missing.isEmpty()) {
-                admin.createTopics(missing).all().get(30, TimeUnit.SECONDS);
-                LOG.info("Created Kafka topics {} ({} partitions)", missing.stream().map(NewTopic::name).toList(),
-                        partitions);
+                try {
+                    admin.createTopics(missing).all().get(30, TimeUnit.SECONDS);
+                    LOG.info("Created Kafka topics {} ({} partitions)", missing.stream().map(NewTopic::name).toList(),
+                            partitions);
+                } catch (java.util.concurrent.ExecutionException e) {
+                    if (!(e.getCause() instanceof org.apache.kafka.common.errors.TopicExistsException)) {
+                        throw e;
+                    }
+                    // instances starting together: another one created it a moment ago, which is what was wanted
+                    LOG.info("Kafka topics {} exist (created by another instance meanwhile)",
+                            missing.stream().map(NewTopic::name).toList());
+                }
             }
         } catch (Exception e) {
             if (embedded) {
