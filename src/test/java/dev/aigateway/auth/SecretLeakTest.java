@@ -53,6 +53,8 @@ class SecretLeakTest {
             pb.environment().put("GATEWAY_HTTP_PORT", String.valueOf(port));
             pb.environment().put("CAMEL_MANAGEMENT_PORT", String.valueOf(management));
             pb.environment().put("GATEWAY_SIMULATOR_MODE", "off");
+            // only the providers pointed at the loopback upstream: no probe leaves this machine
+            pb.environment().put("GATEWAY_PROVIDERS", "openai,anthropic,deepseek");
             pb.environment().put("GATEWAY_KAFKA_ENABLED", "false");
             pb.environment().put("CAMEL_MAIN_ROUTES_RELOAD_ENABLED", "false");
             pb.environment().put("LOG_LEVEL", "DEBUG"); // the most a log can say

@@ -41,6 +41,8 @@ class EnvironmentOverrideTest {
                     .directory(new File(".")).redirectErrorStream(true).redirectOutput(log.toFile());
             pb.environment().put("GATEWAY_HTTP_PORT", String.valueOf(port));
             pb.environment().put("GATEWAY_SIMULATOR_MODE", "off");
+            // only the providers pointed at the loopback upstream: no probe leaves this machine
+            pb.environment().put("GATEWAY_PROVIDERS", "openai,anthropic,deepseek");
             pb.environment().put("PROVIDER_OPENAI_BASE_URL", upstream.baseUrl("openai"));
             pb.environment().put("PROVIDER_OPENAI_MODEL", "model-from-env");
             pb.environment().put("PROVIDER_OPENAI_TIMEOUT", "30s"); // a duration as documented, not a bare ms number

@@ -80,6 +80,8 @@ class KafkaCrashTest {
         env.put("GATEWAY_HTTP_PORT", String.valueOf(AvailablePortFinder.getNextAvailable()));
         env.put("CAMEL_MANAGEMENT_PORT", String.valueOf(AvailablePortFinder.getNextAvailable()));
         env.put("GATEWAY_SIMULATOR_MODE", "off");
+        // only the providers pointed at the loopback upstream: no probe leaves this machine
+        env.put("GATEWAY_PROVIDERS", "openai,anthropic,deepseek");
         env.put("GATEWAY_KAFKA_SESSION_TIMEOUT_MS", "6000");
         env.put("GATEWAY_KAFKA_BATCH_INTERVAL_MS", "20");
         env.put("CAMEL_MAIN_ROUTES_RELOAD_ENABLED", "false");
