@@ -40,10 +40,13 @@ class CredentialRotationTest {
     @Test
     void a401AfterARotationIsRetriedOnceWithTheNewKey() throws Exception {
         Files.writeString(KEY, "key-old-FAKE");
-        gw.sim("openai").faults(Faults.none(400)); // the call is out for 400 ms
+        // the call is out for 2 s: the rotation below lands while it is out, however busy the machine (with 400 ms a
+        // loaded CI run once wrote the new key only after the 401 had come back)
+        gw.sim("openai").faults(Faults.none(2000));
         gw.sim("openai").requireCredential("Bearer key-new-FAKE"); // the provider already moved on
         CompletableFuture<HttpResponse<String>> pending = CompletableFuture.supplyAsync(() -> gw.chat(TestGateway.request("rotate")));
-        Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> gw.sim("openai").calls() == 1);
+        Awaitility.await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(10))
+                .until(() -> gw.sim("openai").calls() == 1);
         assertEquals("Bearer key-old-FAKE", gw.sim("openai").lastCredential());
         Files.writeString(KEY, "key-new-FAKE"); // the operator's rotation lands while the call is out
 
