@@ -272,7 +272,8 @@ class TieredChainTest {
             String before = chains.endpoint("default");
             writeChain(edit);
             await().atMost(Duration.ofSeconds(4)).until(() -> !before.equals(chains.endpoint("default")));
-            Thread.sleep(700);
+            int served = sent.get();
+            await().atMost(Duration.ofSeconds(10)).until(() -> sent.get() >= served + 30); // load on this version
         }
         running.set(false);
         for (Thread t : load) {

@@ -114,7 +114,10 @@ class IdempotencyBoundsTest {
         String id = "ttl-" + UUID.randomUUID();
         call(secret, request(id));
         assertTrue(replayed(call(secret, request(id))));
-        Thread.sleep(1_700); // past gateway.idempotency.ttl=1500ms
+        // past gateway.idempotency.ttl=1500ms: the store no longer knows the id
+        Idempotency idempotency = gw.context().getRegistry().lookupByNameAndType("idempotency", Idempotency.class);
+        Awaitility.await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(50))
+                .until(() -> idempotency.store().get(id) == null);
         HttpResponse<String> late = call(secret, request(id));
         assertEquals(200, late.statusCode());
         assertTrue(!replayed(late), "expired: served as new");

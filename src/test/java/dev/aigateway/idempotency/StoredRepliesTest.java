@@ -53,8 +53,8 @@ class StoredRepliesTest {
             }
         });
         StoredReplies.Entry stored = entry("x", System.currentTimeMillis());
-        Thread.sleep(100);
-        assertTrue(!second.isDone(), "the duplicate waits");
+        org.awaitility.Awaitility.await("the duplicate waits").during(java.time.Duration.ofMillis(100))
+                .atMost(java.time.Duration.ofSeconds(2)).until(() -> !second.isDone());
         store.store(stored, false);
         assertSame(stored, second.get());
     }

@@ -6,20 +6,16 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.File;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.stream.Collectors;
 
-import org.apache.camel.test.AvailablePortFinder;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.Test;
 
-import dev.aigateway.GatewayApplication;
 import dev.aigateway.simulator.Faults;
 import dev.aigateway.simulator.ProviderSimulator;
 
@@ -71,30 +67,13 @@ class KafkaCrashTest {
     }
 
     private static Process startGateway(KafkaTestSupport kafka, ProviderSimulator upstream, String name) throws Exception {
-        Path log = Files.createTempFile("gateway-" + name, ".log");
-        ProcessBuilder pb = new ProcessBuilder(ProcessHandle.current().info().command().orElse("java"),
-                "-cp", System.getProperty("java.class.path"), GatewayApplication.class.getName())
-                .directory(new File(".")).redirectErrorStream(true).redirectOutput(log.toFile());
-        Map<String, String> env = pb.environment();
-        env.put("KAFKA_BROKERS", kafka.brokers());
-        env.put("GATEWAY_HTTP_PORT", String.valueOf(AvailablePortFinder.getNextAvailable()));
-        env.put("CAMEL_MANAGEMENT_PORT", String.valueOf(AvailablePortFinder.getNextAvailable()));
-        env.put("GATEWAY_SIMULATOR_MODE", "off");
-        // only the providers pointed at the loopback upstream: no probe leaves this machine
-        env.put("GATEWAY_PROVIDERS", "openai,anthropic,deepseek");
-        env.put("GATEWAY_KAFKA_SESSION_TIMEOUT_MS", "6000");
-        env.put("GATEWAY_KAFKA_BATCH_INTERVAL_MS", "20");
-        env.put("CAMEL_MAIN_ROUTES_RELOAD_ENABLED", "false");
+        Map<String, String> env = new java.util.HashMap<>(Map.of(
+                // only the providers pointed at the loopback upstream: no probe leaves this machine
+                "GATEWAY_PROVIDERS", "openai,anthropic,deepseek",
+                "GATEWAY_KAFKA_SESSION_TIMEOUT_MS", "6000"));
         for (String p : new String[] { "openai", "anthropic", "deepseek" }) {
             env.put("PROVIDER_" + p.toUpperCase() + "_BASE_URL", upstream.baseUrl(p));
         }
-        Process process = pb.start();
-        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).until(() -> {
-            if (!process.isAlive()) {
-                throw new AssertionError(name + " gateway exited: " + Files.readString(log));
-            }
-            return Files.readString(log).contains("Subscribing to topic(s) ai.requests");
-        });
-        return process;
+        return kafka.startGatewayProcess(env, Files.createTempFile("gateway-" + name, ".log"));
     }
 }

@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -19,11 +18,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
 
-import org.apache.camel.test.AvailablePortFinder;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.Test;
 
-import dev.aigateway.GatewayApplication;
 import dev.aigateway.TestGateway;
 import dev.aigateway.config.Settings;
 import dev.aigateway.simulator.Faults;
@@ -104,30 +101,14 @@ class KafkaRebalanceTest {
 
     /** The gateway in a JVM of its own (a SIGTERM is what an orchestrator sends), in the group with the test's. */
     private static Process startGateway(KafkaTestSupport kafka, ProviderSimulator upstream, Path log) throws Exception {
-        ProcessBuilder pb = new ProcessBuilder(ProcessHandle.current().info().command().orElse("java"),
-                "-cp", System.getProperty("java.class.path"), GatewayApplication.class.getName())
-                .directory(new File(".")).redirectErrorStream(true).redirectOutput(log.toFile());
-        Map<String, String> env = pb.environment();
-        env.put("KAFKA_BROKERS", kafka.brokers());
-        env.put("GATEWAY_HTTP_PORT", String.valueOf(AvailablePortFinder.getNextAvailable()));
-        env.put("CAMEL_MANAGEMENT_PORT", String.valueOf(AvailablePortFinder.getNextAvailable()));
-        env.put("GATEWAY_SIMULATOR_MODE", "off");
-        env.put("CAMEL_MAIN_ROUTES_RELOAD_ENABLED", "false");
+        Map<String, String> env = new HashMap<>();
         env.put("HEALTH_INTERVAL", "1h");
         SETTINGS.forEach((k, v) -> env.put(Settings.envName(k), v));
-        env.put("GATEWAY_KAFKA_BATCH_INTERVAL_MS", "20");
         // every provider on the loopback simulator: no probe leaves the machine
         for (String p : new String[] { "openai", "anthropic", "deepseek", "holysheep", "gemini" }) {
             env.put("PROVIDER_" + p.toUpperCase() + "_BASE_URL", upstream.baseUrl(p));
         }
-        Process process = pb.start();
-        await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(200)).until(() -> {
-            if (!process.isAlive()) {
-                throw new AssertionError("gateway exited: " + Files.readString(log));
-            }
-            return Files.readString(log).contains("Subscribing to topic(s) ai.requests");
-        });
-        return process;
+        return kafka.startGatewayProcess(env, log);
     }
 
     /** Every request id of the load has exactly one reply, a success. */

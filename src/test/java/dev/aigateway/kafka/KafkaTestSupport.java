@@ -273,6 +273,32 @@ public final class KafkaTestSupport implements AutoCloseable {
         }).toList();
     }
 
+    /**
+     * A gateway in a JVM of its own on this broker (for a SIGKILL or a SIGTERM), its log in {@code log}: own ports,
+     * simulator off, no reload, then {@code env}; returns once its request consumers subscribed.
+     */
+    Process startGatewayProcess(Map<String, String> env, Path log) throws Exception {
+        ProcessBuilder pb = new ProcessBuilder(ProcessHandle.current().info().command().orElse("java"),
+                "-cp", System.getProperty("java.class.path"), dev.aigateway.GatewayApplication.class.getName())
+                .directory(new java.io.File(".")).redirectErrorStream(true).redirectOutput(log.toFile());
+        Map<String, String> e = pb.environment();
+        e.put("KAFKA_BROKERS", brokers());
+        e.put("GATEWAY_HTTP_PORT", String.valueOf(org.apache.camel.test.AvailablePortFinder.getNextAvailable()));
+        e.put("CAMEL_MANAGEMENT_PORT", String.valueOf(org.apache.camel.test.AvailablePortFinder.getNextAvailable()));
+        e.put("GATEWAY_SIMULATOR_MODE", "off");
+        e.put("CAMEL_MAIN_ROUTES_RELOAD_ENABLED", "false");
+        e.put("GATEWAY_KAFKA_BATCH_INTERVAL_MS", "20");
+        e.putAll(env);
+        Process process = pb.start();
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(200)).until(() -> {
+            if (!process.isAlive()) {
+                throw new AssertionError("gateway exited: " + Files.readString(log));
+            }
+            return Files.readString(log).contains("Subscribing to topic(s) ai.requests");
+        });
+        return process;
+    }
+
     /** A free port whose next port is free too (the embedded broker's controller listens on port + 1). */
     public static int freePortPair() throws IOException {
         for (int i = 0; i < 50; i++) {
