@@ -13,6 +13,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.buffer.Buffer;
@@ -424,8 +425,8 @@ public final class ProviderSimulator implements AutoCloseable {
             new SseAnswer(vertx, req, format, answer.pieces(), f, inStream ? fault : null,
                     () -> completed(sim, request)).start();
         } else {
-            completed(sim, request);
-            send(res, 200, anthropic ? anthropicMessage(answer, model, usage) : openAiCompletion(answer, model, usage));
+            send(res, 200, anthropic ? anthropicMessage(answer, model, usage) : openAiCompletion(answer, model, usage))
+                    .onSuccess(v -> completed(sim, request));
         }
     }
 
@@ -464,7 +465,7 @@ public final class ProviderSimulator implements AutoCloseable {
         return out;
     }
 
-    /** A whole answer is about to be sent (body end, or a stream's closing events) to a client still there. */
+    /** A whole answer was written (body end, or a stream's closing events): one a closing server lost is not counted. */
     private void completed(Simulated sim, JsonNode request) {
         Map<String, List<String>> tracked = completedByPrompt;
         if (tracked != null) {
@@ -670,12 +671,12 @@ public final class ProviderSimulator implements AutoCloseable {
         }
     }
 
-    private static void send(HttpServerResponse res, int status, JsonNode body) {
+    private static Future<Void> send(HttpServerResponse res, int status, JsonNode body) {
         try {
-            res.setStatusCode(status).putHeader("content-type", "application/json")
+            return res.setStatusCode(status).putHeader("content-type", "application/json")
                     .end(Buffer.buffer(Json.MAPPER.writeValueAsBytes(body)));
         } catch (Exception e) {
-            res.setStatusCode(500).end();
+            return res.setStatusCode(500).end().flatMap(v -> Future.failedFuture(e));
         }
     }
 }

@@ -38,7 +38,7 @@ final class SseAnswer {
 
     /**
      * @param fault      one of {@link #STREAM_FAULTS}, or null for a complete answer
-     * @param onComplete runs just before the closing events of a whole answer go out
+     * @param onComplete runs once the closing events of a whole answer are written
      */
     SseAnswer(Vertx vertx, HttpServerRequest req, SseFormat format, List<String> pieces, Faults faults, String fault,
             Runnable onComplete) {
@@ -68,8 +68,8 @@ final class SseAnswer {
         if (i == faultAt) {
             fail();
         } else if (i == pieces.size()) {
-            onComplete.run();
-            res.end(format.closing());
+            // counted once written: an answer lost in a closing server (chaos) was never received, nor billed twice
+            res.end(format.closing()).onSuccess(v -> onComplete.run());
         } else {
             write(format.piece(pieces.get(i)));
             if (chunkMs > 0) {

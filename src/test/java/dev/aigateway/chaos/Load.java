@@ -135,6 +135,15 @@ final class Load {
         if (answeredWhenChaosEnded.get() >= n) {
             throw new AssertionError("the chaos of " + scenario + " ended after all " + n + " answers: it did not strike mid-load");
         }
+        // an answer is counted upstream once its write succeeded, which can trail the reply by a hair
+        java.util.Set<String> sent = java.util.Set.copyOf(prompts);
+        try {
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> upstreams.stream()
+                    .flatMap(sim -> sim.completedByPrompt().keySet().stream()).filter(sent::contains).distinct()
+                    .count() >= answered.get());
+        } catch (org.awaitility.core.ConditionTimeoutException e) {
+            // reported below as answers the upstreams given did not complete
+        }
         Map<String, Long> completed = new java.util.HashMap<>();
         long calls = 0;
         for (ProviderSimulator sim : upstreams) {
