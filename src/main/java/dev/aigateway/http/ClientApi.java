@@ -16,6 +16,8 @@ import dev.aigateway.stream.SseDialect;
 public interface ClientApi {
     /** Exchange property naming the API of an HTTP route. */
     String PROPERTY = "gatewayClientApi";
+    /** Exchange property: the API itself, once the request is read (idempotent replays answer in its shape). */
+    String INSTANCE = "gatewayClientApiInstance";
 
     /** The name a route sets in {@value #PROPERTY}; also the tag of the {@code /v1/models} endpoints list. */
     String name();
@@ -27,6 +29,14 @@ public interface ClientApi {
      * @param in the HTTP request (headers such as anthropic-version)
      */
     JsonNode toChatRequest(JsonNode body, Message in);
+
+    /**
+     * The parsed request, with what of the client's own body the API keeps for its providers (Anthropic
+     * Messages: the body itself, sent nearly verbatim to Anthropic providers). By default nothing.
+     */
+    default ChatRequest carry(ChatRequest parsed, JsonNode clientBody) {
+        return parsed;
+    }
 
     /**
      * This API's whole answer, from the OpenAI chat completion the chain produced (its {@code gateway}

@@ -87,10 +87,12 @@ public class HttpIngress {
         // idempotency-key is an identifier: checked before the body is parsed (Identifiers), like request_id
         String key = dev.aigateway.api.Identifiers.check(dev.aigateway.idempotency.Idempotency.HEADER,
                 m.getHeader(dev.aigateway.idempotency.Idempotency.HEADER, String.class));
-        JsonNode root = api(exchange).toChatRequest(RequestParser.readJson(raw), m);
+        exchange.setProperty(ClientApi.INSTANCE, api(exchange));
+        JsonNode clientBody = RequestParser.readJson(raw);
+        JsonNode root = api(exchange).toChatRequest(clientBody, m);
         String bodyId = root.path("request_id").isTextual() ? root.get("request_id").asText() : null;
-        ChatRequest request = parser.parse(root, m.getHeader("x-gateway-chain", String.class),
-                chain -> chains.endpoint(chain) != null, gateway.budgetStepDown());
+        ChatRequest request = api(exchange).carry(parser.parse(root, m.getHeader("x-gateway-chain", String.class),
+                chain -> chains.endpoint(chain) != null, gateway.budgetStepDown()), clientBody);
         if (key != null) {
             if (bodyId != null && !bodyId.equals(key)) {
                 throw new GatewayException(400, "invalid_request_error", "idempotency_key_mismatch",
