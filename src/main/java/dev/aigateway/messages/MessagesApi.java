@@ -1,7 +1,6 @@
 package dev.aigateway.messages;
 
 import java.io.IOException;
-import java.util.Set;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -22,9 +21,9 @@ import dev.aigateway.stream.SseDialect;
  */
 public final class MessagesApi implements ClientApi {
     public static final String NAME = "messages";
-    /** The request header naming the API version; the versions Anthropic has published. */
+    /** The request header naming the API version (a date: the SDKs send their own, 2023-06-01 or later). */
     static final String VERSION_HEADER = "anthropic-version";
-    private static final Set<String> VERSIONS = Set.of("2023-06-01", "2023-01-01");
+    private static final java.util.regex.Pattern VERSION = java.util.regex.Pattern.compile("\\d{4}-\\d{2}-\\d{2}");
 
     @Override
     public String name() {
@@ -32,16 +31,17 @@ public final class MessagesApi implements ClientApi {
     }
 
     /**
-     * A missing anthropic-version is taken as 2023-06-01 (the only version with this API's shape; curl users
-     * and some tools leave it out); a version Anthropic never published is refused, as Anthropic does.
-     * anthropic-beta is not forwarded: a beta's fields would not survive a fallback to another provider.
+     * anthropic-version is accepted when it is a date (every SDK sends its own; later versions keep the request
+     * shapes this API reads) and may be left out (curl, some tools): the gateway speaks one version to its
+     * Anthropic providers, 2023-06-01. Anything else is a 400 naming the header. anthropic-beta is not
+     * forwarded: a beta's fields would not survive a fallback to another provider (they are refused instead).
      */
     @Override
     public JsonNode toChatRequest(JsonNode body, Message in) {
         String version = in.getHeader(VERSION_HEADER, String.class);
-        if (version != null && !VERSIONS.contains(version.trim())) {
+        if (version != null && !VERSION.matcher(version.trim()).matches()) {
             throw GatewayException.invalid(VERSION_HEADER, "anthropic-version: '" + abbreviate(version)
-                    + "' is not a valid version; use 2023-06-01");
+                    + "' is not a version (a date such as 2023-06-01)");
         }
         return MessagesRequest.toChat(body);
     }

@@ -216,9 +216,10 @@ class MessagesEndpointTest {
             assertEquals("unsupported_parameter", e.path("code").asText(), r.body());
             assertEquals(c[1], e.path("param").asText());
         }
-        HttpResponse<String> version = messages("{\"model\":\"gpt-4.1\",\"max_tokens\":10,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}",
-                "anthropic-version", "1999-01-01");
+        String hi = "{\"model\":\"gpt-4.1\",\"max_tokens\":10,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+        HttpResponse<String> version = gw.post("/v1/messages", "application/json", hi, "anthropic-version", "latest");
         assertEquals(400, version.statusCode());
+        assertEquals("anthropic-version", TestGateway.json(version).at("/error/param").asText());
         HttpResponse<String> media = gw.post("/v1/messages", "text/plain", "hi");
         assertEquals(415, media.statusCode());
         assertEquals("invalid_request_error", TestGateway.json(media).at("/error/type").asText(), "before the body is read too");
