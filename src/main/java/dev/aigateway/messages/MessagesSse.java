@@ -72,7 +72,7 @@ public final class MessagesSse implements SseDialect {
     public void end(ObjectNode finish, ObjectNode usage, Consumer<byte[]> out) {
         start(finish, out);
         closeBlock(out);
-        ObjectNode delta = Json.object();
+        ObjectNode delta = Json.object().put("type", "message_delta");
         delta.putObject("delta").put("stop_reason", MessagesApi.stopReason(
                 finish.path("choices").path(0).path("finish_reason").asText(null))).putNull("stop_sequence");
         JsonNode u = usage == null ? Json.object() : usage.path("usage");
@@ -81,7 +81,7 @@ public final class MessagesSse implements SseDialect {
         if (finish.has("gateway")) {
             delta.set("gateway", finish.get("gateway"));
         }
-        out.accept(ChatChunkSse.frame("message_delta", delta.put("type", "message_delta")));
+        out.accept(ChatChunkSse.frame("message_delta", delta));
         out.accept(ChatChunkSse.frame("message_stop", Json.object().put("type", "message_stop")));
     }
 

@@ -178,6 +178,22 @@ class MessagesEndpointTest {
     }
 
     @Test
+    void aStreamNobodyCanContinueEndsWithAnErrorEvent() throws Exception {
+        gw.sim("anthropic").faults(Faults.of("cut").withAfterChunks(3).withChunkMs(0));
+        gw.sim("openai").faults(Faults.of("error").withStatus(500));
+        gw.sim("deepseek").faults(Faults.of("error").withStatus(500));
+        HttpResponse<String> r = messages(body("claude-sonnet-4-5", "Will this end well?", true));
+        assertEquals(200, r.statusCode(), "the stream had started");
+        List<Event> events = events(r.body());
+        Event last = events.get(events.size() - 1);
+        assertEquals("error", last.name(), r.body());
+        assertEquals("error", last.data().path("type").asText());
+        assertEquals("api_error", last.data().at("/error/type").asText());
+        assertFalse(last.data().at("/error/message").asText().isEmpty());
+        assertTrue(events.stream().noneMatch(e -> e.name().equals("message_stop")), "an error ends it, not message_stop");
+    }
+
+    @Test
     void aStreamedToolCallIsAToolUseBlockWithJsonDeltas() throws Exception {
         String json = """
                 {"model":"gpt-4.1","max_tokens":100,"stream":true,
