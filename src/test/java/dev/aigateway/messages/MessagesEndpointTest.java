@@ -253,6 +253,62 @@ class MessagesEndpointTest {
     }
 
     @Test
+    void anyFieldOfAnyWrongTypeIsAnAnthropicErrorNeverA500() throws Exception {
+        JsonNode valid = Json.MAPPER.readTree("""
+                {"model":"gpt-4.1","max_tokens":30,"temperature":0.1,"top_p":0.5,"stop_sequences":["Z"],
+                 "system":[{"type":"text","text":"S"}],"metadata":{"user_id":"u"},"tool_choice":{"type":"auto"},
+                 "tools":[{"name":"t","description":"d","input_schema":{"type":"object"}}],
+                 "messages":[{"role":"user","content":[{"type":"text","text":"a"},
+                   {"type":"image","source":{"type":"base64","media_type":"image/png","data":"AA=="}}]},
+                  {"role":"assistant","content":[{"type":"tool_use","id":"x","name":"t","input":{"q":1}}]},
+                  {"role":"user","content":[{"type":"tool_result","tool_use_id":"x","content":[{"type":"text","text":"r"}]}]}]}""");
+        List<String> pointers = new ArrayList<>();
+        collect(valid, "", pointers);
+        JsonNode[] wrong = { Json.MAPPER.nullNode(), Json.MAPPER.getNodeFactory().numberNode(-1),
+                Json.MAPPER.getNodeFactory().textNode("x"), Json.MAPPER.createArrayNode().add(1), Json.object().put("k", 1),
+                Json.MAPPER.getNodeFactory().booleanNode(true), Json.MAPPER.createArrayNode() };
+        java.util.Random random = new java.util.Random(14);
+        java.util.Map<Integer, Integer> statuses = new java.util.TreeMap<>();
+        for (int i = 0; i < 300; i++) {
+            com.fasterxml.jackson.databind.node.ObjectNode body = (com.fasterxml.jackson.databind.node.ObjectNode) valid.deepCopy();
+            String pointer = pointers.get(random.nextInt(pointers.size()));
+            int cut = pointer.lastIndexOf('/');
+            JsonNode parent = body.at(pointer.substring(0, cut));
+            String key = pointer.substring(cut + 1);
+            JsonNode value = wrong[random.nextInt(wrong.length)];
+            if (parent instanceof com.fasterxml.jackson.databind.node.ObjectNode o) {
+                o.set(key, value);
+            } else {
+                ((com.fasterxml.jackson.databind.node.ArrayNode) parent).set(Integer.parseInt(key), value);
+            }
+            HttpResponse<String> r = messages(body.toString());
+            statuses.merge(r.statusCode(), 1, Integer::sum);
+            assertTrue(r.statusCode() == 200 || r.statusCode() >= 400 && r.statusCode() < 500,
+                    r.statusCode() + " for " + pointer + "=" + value + ": " + r.body());
+            if (r.statusCode() != 200) {
+                assertEquals("error", TestGateway.json(r).path("type").asText(), r.body());
+                assertEquals("invalid_request_error", TestGateway.json(r).at("/error/type").asText(), r.body());
+            }
+        }
+        assertTrue(statuses.getOrDefault(400, 0) > 100, "most mutations are refused: " + statuses);
+    }
+
+    /** Every JSON pointer below the root of {@code node}. */
+    static void collect(JsonNode node, String at, List<String> out) {
+        if (node.isObject()) {
+            node.fieldNames().forEachRemaining(f -> {
+                out.add(at + "/" + f);
+                collect(node.get(f), at + "/" + f, out);
+            });
+        } else if (node.isArray()) {
+            for (int i = 0; i < node.size(); i++) {
+                out.add(at + "/" + i);
+                collect(node.get(i), at + "/" + i, out);
+            }
+        }
+    }
+
+    @Test
     void anIdempotentReplyIsReplayedAsAMessageNeverAsAChatCompletion() throws Exception {
         String json = "{\"model\":\"gpt-4.1\",\"max_tokens\":50,\"request_id\":\"messages-replay-1\","
                 + "\"messages\":[{\"role\":\"user\",\"content\":\"once\"}]}";
