@@ -1,6 +1,5 @@
 package dev.aigateway.idempotency;
 
-import java.nio.charset.StandardCharsets;
 import java.util.Iterator;
 import java.util.Locale;
 import java.util.Map;
@@ -20,12 +19,16 @@ import dev.aigateway.api.ChatRequest;
 import dev.aigateway.api.ChatResult;
 import dev.aigateway.api.GatewayException;
 import dev.aigateway.api.Json;
+import dev.aigateway.http.ChatCompletionsApi;
+import dev.aigateway.http.ClientApi;
 import dev.aigateway.http.HttpIngress;
 import dev.aigateway.metrics.GatewayMetrics;
 import dev.aigateway.provider.Providers;
 import dev.aigateway.request.AttemptLog;
 import dev.aigateway.request.GatewayRequest;
 import dev.aigateway.stream.AnswerStream;
+import dev.aigateway.stream.ChatChunkSse;
+import dev.aigateway.stream.SseDialect;
 
 /**
  * Idempotent replies, the steps routes/http-ingress.yaml and routes/kafka-ingress.yaml name as
@@ -88,7 +91,7 @@ public final class Idempotency {
                     "The gateway is reading its stored replies; retry in a second").retryAfter(1);
         }
         StoredReplies.Entry stored = lookupOrClaim(exchange, gateway, id);
-        if (stored == null || !stored.scope().equals(scope("http", gateway))) {
+        if (stored == null || !stored.scope().equals(scope(httpIngress(exchange), gateway))) {
             return false;
         }
         replayHttp(exchange, gateway, stored.reply());
@@ -108,7 +111,8 @@ public final class Idempotency {
             store.release(id);
             return;
         }
-        store.store(new StoredReplies.Entry(id, scope("http", gateway), System.currentTimeMillis(), null, stored), false);
+        store.store(new StoredReplies.Entry(id, scope(httpIngress(exchange), gateway), System.currentTimeMillis(), null, stored),
+                false);
     }
 
     /** What an HTTP client got: the completion with its gateway object, and the headers worth replaying. */
@@ -170,22 +174,29 @@ public final class Idempotency {
         m.setHeader(Exchange.HTTP_RESPONSE_CODE, 200);
         ObjectNode body = (ObjectNode) stored.get("body");
         ChatRequest request = gateway.chatRequest();
+        // the stored reply is a chat completion: the client gets it in its API's shape (Responses, Messages)
+        ClientApi api = clientApi(exchange);
+        boolean chat = api == null || ChatCompletionsApi.NAME.equals(api.name());
         byte[] bytes;
         if (request != null && request.stream()) {
             m.setHeader(Exchange.CONTENT_TYPE, "text/event-stream; charset=utf-8");
             m.setHeader("cache-control", "no-cache");
-            bytes = sse(body, request.includeUsage());
+            bytes = chat ? sse(body, request.includeUsage(), ChatChunkSse.INSTANCE) : sse(body, true, api.sse(request));
         } else {
             m.setHeader(Exchange.CONTENT_TYPE, "application/json");
-            bytes = Json.MAPPER.writeValueAsBytes(body);
+            bytes = Json.MAPPER.writeValueAsBytes(chat ? body : api.fromCompletion(body.deepCopy(), request));
         }
         m.setBody(io.vertx.core.buffer.Buffer.buffer(bytes));
         replayed("http", "reply");
     }
 
-    /** A stored completion as the stream a client asked for: one chunk per choice, the finish, usage, [DONE]. */
-    static byte[] sse(ObjectNode completion, boolean includeUsage) throws Exception {
-        StringBuilder out = new StringBuilder();
+    /**
+     * A stored completion as the stream a client asked for, in its API's dialect: one chunk per choice, the
+     * finish, usage (chat: [DONE] last).
+     */
+    static byte[] sse(ObjectNode completion, boolean includeUsage, SseDialect dialect) throws Exception {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        java.util.function.Consumer<byte[]> write = out::writeBytes;
         ArrayNode choices = completion.path("choices") instanceof ArrayNode a ? a : Json.MAPPER.createArrayNode();
         for (JsonNode choice : choices) {
             ObjectNode chunk = chunk(completion);
@@ -202,7 +213,7 @@ public final class Idempotency {
                 }
             }
             c.putNull("finish_reason");
-            event(out, chunk);
+            dialect.chunk(chunk, write);
         }
         ObjectNode finish = chunk(completion);
         ArrayNode finishes = finish.putArray("choices");
@@ -213,15 +224,14 @@ public final class Idempotency {
         if (completion.has("gateway")) {
             finish.set("gateway", completion.get("gateway"));
         }
-        event(out, finish);
+        ObjectNode usage = null;
         if (includeUsage && completion.has("usage")) {
-            ObjectNode usage = chunk(completion);
+            usage = chunk(completion);
             usage.putArray("choices");
             usage.set("usage", completion.get("usage"));
-            event(out, usage);
         }
-        out.append("data: [DONE]\n\n");
-        return out.toString().getBytes(StandardCharsets.UTF_8);
+        dialect.end(finish, usage, write);
+        return out.toByteArray();
     }
 
     private static ObjectNode chunk(ObjectNode completion) {
@@ -229,9 +239,6 @@ public final class Idempotency {
                 .put("created", completion.path("created").asLong()).put("model", completion.path("model").asText());
     }
 
-    private static void event(StringBuilder out, ObjectNode chunk) throws Exception {
-        out.append("data: ").append(Json.MAPPER.writeValueAsString(chunk)).append("\n\n");
-    }
 
     // ---- Kafka
 
@@ -385,6 +392,21 @@ public final class Idempotency {
                 }
             }
         });
+    }
+
+    /**
+     * The HTTP ingress of a stored reply: {@code http} for chat completions, {@code http.<api>} for another
+     * client API, so one API's request id never replays into another's.
+     */
+    private static String httpIngress(Exchange exchange) {
+        String api = exchange.getProperty(ClientApi.PROPERTY, String.class);
+        return api == null || ChatCompletionsApi.NAME.equals(api) ? "http" : "http." + api;
+    }
+
+    /** The client API of an HTTP request (null: none named, chat completions). */
+    private static ClientApi clientApi(Exchange exchange) {
+        HttpIngress ingress = exchange.getContext().getRegistry().lookupByNameAndType("httpIngress", HttpIngress.class);
+        return ingress == null ? null : ingress.api(exchange);
     }
 
     private static String scope(String ingress, GatewayRequest gateway) {
