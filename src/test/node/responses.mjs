@@ -1,5 +1,5 @@
 // The official OpenAI Node SDK on the gateway's Responses API (POST /v1/responses). Prints one JSON line per step.
-// Usage: OPENAI_BASE_URL=http://127.0.0.1:8080/v1 node responses.mjs plain|stream|refused "question"
+// Usage: OPENAI_BASE_URL=http://127.0.0.1:8080/v1 node responses.mjs plain|stream|broken|refused "question"
 import OpenAI from "openai";
 
 const client = new OpenAI({ apiKey: "unused-by-the-gateway", maxRetries: 0 });
@@ -35,6 +35,17 @@ if (mode === "plain") {
   runner.on("response.output_text.delta", (e) => { deltas += e.delta; });
   const final = await runner.finalResponse();
   print({ output_text: final.output_text, deltas, status: final.status, items: final.output.length });
+} else if (mode === "broken") {
+  // a stream that breaks for good: the SDK's own accumulator raises the gateway's error event as an APIError
+  const runner = client.responses.stream({ model: "gpt-4.1", input: question });
+  let deltas = "";
+  runner.on("response.output_text.delta", (e) => { deltas += e.delta; });
+  try {
+    await runner.finalResponse();
+    print({ deltas, error: null });
+  } catch (e) {
+    print({ deltas, error: { name: e.constructor.name, code: e.code ?? e.error?.code, message: e.message } });
+  }
 } else if (mode === "refused") {
   for (const extra of [{ previous_response_id: "resp_123" }, { tools: [{ type: "web_search" }] }]) {
     try {
@@ -45,5 +56,5 @@ if (mode === "plain") {
     }
   }
 } else {
-  throw new Error("mode: plain | stream | refused");
+  throw new Error("mode: plain | stream | broken | refused");
 }

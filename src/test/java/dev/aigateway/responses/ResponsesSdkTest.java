@@ -131,11 +131,16 @@ class ResponsesSdkTest {
     }
 
     static Result run(List<String> command, int seconds) throws Exception {
+        return run(command, seconds, gw);
+    }
+
+    /** Runs a script of src/test/node against {@code gateway} (null: none). */
+    static Result run(List<String> command, int seconds, TestGateway gateway) throws Exception {
         File out = File.createTempFile("node", ".out");
         ProcessBuilder pb = new ProcessBuilder(command).directory(NODE_DIR.toFile()).redirectErrorStream(true)
                 .redirectOutput(out);
-        if (gw != null) {
-            pb.environment().put("OPENAI_BASE_URL", "http://127.0.0.1:" + gw.port + "/v1");
+        if (gateway != null) {
+            pb.environment().put("OPENAI_BASE_URL", "http://127.0.0.1:" + gateway.port + "/v1");
         }
         Process p = pb.start();
         if (!p.waitFor(seconds, TimeUnit.SECONDS)) {
