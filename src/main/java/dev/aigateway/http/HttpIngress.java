@@ -208,7 +208,7 @@ public class HttpIngress {
     }
 
     /** The API of this request's route ({@link ClientApi#PROPERTY}); OpenAI chat completions when none is set. */
-    private ClientApi api(Exchange exchange) {
+    public ClientApi api(Exchange exchange) {
         String name = exchange.getProperty(ClientApi.PROPERTY, String.class);
         ClientApi api = name == null ? null : apis.get(name);
         if (name != null && api == null) {

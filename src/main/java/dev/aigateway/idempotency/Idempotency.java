@@ -1,6 +1,5 @@
 package dev.aigateway.idempotency;
 
-import java.nio.charset.StandardCharsets;
 import java.util.Iterator;
 import java.util.Locale;
 import java.util.Map;
@@ -24,12 +23,16 @@ import dev.aigateway.stream.SseDialect;
 import dev.aigateway.api.ChatResult;
 import dev.aigateway.api.GatewayException;
 import dev.aigateway.api.Json;
+import dev.aigateway.http.ChatCompletionsApi;
+import dev.aigateway.http.ClientApi;
 import dev.aigateway.http.HttpIngress;
 import dev.aigateway.metrics.GatewayMetrics;
 import dev.aigateway.provider.Providers;
 import dev.aigateway.request.AttemptLog;
 import dev.aigateway.request.GatewayRequest;
 import dev.aigateway.stream.AnswerStream;
+import dev.aigateway.stream.ChatChunkSse;
+import dev.aigateway.stream.SseDialect;
 
 /**
  * Idempotent replies, the steps routes/http-ingress.yaml and routes/kafka-ingress.yaml name as

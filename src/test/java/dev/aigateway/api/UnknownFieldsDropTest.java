@@ -70,4 +70,20 @@ class UnknownFieldsDropTest {
         assertEquals(400, gw.chat(many.append('}').toString()).statusCode(), "more than 16 unknown fields");
         assertEquals(0, gw.sim("openai").calls());
     }
+
+    /** The Responses API (dev.aigateway.responses) applies the same rule to fields neither API has. */
+    @Test
+    void theResponsesApiDropsAndNamesThemToo() {
+        HttpResponse<String> r = gw.post("/v1/responses", "application/json",
+                "{\"model\":\"gpt-4.1\",\"input\":\"drop\",\"frobnicate\":true,\"x_vendor_extra\":{\"a\":1}}");
+        assertEquals(200, r.statusCode(), r.body());
+        assertEquals("response", TestGateway.json(r).path("object").asText());
+        assertEquals("frobnicate,x_vendor_extra", r.headers().firstValue("x-gateway-dropped-fields").orElse(null));
+        assertFalse(gw.sim("openai").lastRequest().has("frobnicate"));
+        // a chat completions field is no Responses field: refused even here, with the Responses spelling to use
+        HttpResponse<String> chatField = gw.post("/v1/responses", "application/json",
+                "{\"model\":\"gpt-4.1\",\"input\":\"drop\",\"max_tokens\":5}");
+        assertEquals(400, chatField.statusCode(), chatField.body());
+        assertTrue(TestGateway.json(chatField).at("/error/message").asText().contains("max_output_tokens"));
+    }
 }
