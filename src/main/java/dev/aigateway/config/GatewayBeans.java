@@ -344,7 +344,10 @@ public class GatewayBeans implements CamelConfiguration {
 
     /** Where a missing key was looked for, for the operator's WARN: the variable and file names, never a value. */
     private static String lookedFor(ProviderSettings s, KeySource credential) {
-        if (credential instanceof OAuth2Token || credential instanceof dev.aigateway.provider.AwsCredentialChain) {
+        if (credential instanceof dev.aigateway.provider.AwsCredentialChain) {
+            return dev.aigateway.provider.AwsCredentialChain.LOOKED_FOR;
+        }
+        if (credential instanceof OAuth2Token) {
             return credential.describe();
         }
         return (s.apiKeyEnv() != null ? "environment variable " + s.apiKeyEnv() : "")

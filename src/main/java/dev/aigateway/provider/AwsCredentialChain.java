@@ -14,8 +14,9 @@ import software.amazon.awssdk.identity.spi.AwsCredentialsIdentity;
  * the gateway tracks ({@link #value()}) is the access key id, never the secret.
  */
 public final class AwsCredentialChain implements KeySource {
-    static final String LOOKED_FOR = "the AWS default credentials chain (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, "
-            + "AWS_PROFILE and ~/.aws, web identity, container or instance role)";
+    /** Where the chain looks, for the start-up WARN of a provider left without credentials. */
+    public static final String LOOKED_FOR = "AWS credentials in the SDK's default chain (AWS_ACCESS_KEY_ID/"
+            + "AWS_SECRET_ACCESS_KEY, AWS_PROFILE and ~/.aws, web identity, SSO, container or instance role)";
 
     /** Outcome of a call that found no AWS credentials to sign with (attempts list, metrics). */
     public static final String UNAVAILABLE = "aws_credentials_unavailable";
@@ -94,7 +95,7 @@ public final class AwsCredentialChain implements KeySource {
         try {
             return "AWS credentials from " + identity().providerName().orElse("the default chain");
         } catch (SdkClientException none) {
-            return "no AWS credentials in " + LOOKED_FOR;
+            return "no " + LOOKED_FOR;
         }
     }
 
