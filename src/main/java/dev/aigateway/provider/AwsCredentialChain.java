@@ -9,14 +9,15 @@ import software.amazon.awssdk.identity.spi.AwsCredentialsIdentity;
 
 /**
  * A Bedrock provider's credentials: the AWS SDK's default chain (system properties, AWS_ACCESS_KEY_ID /
- * AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN, web identity, AWS_PROFILE and ~/.aws, SSO, container or instance
- * role), resolved at each signing: the SDK caches them and refreshes temporary ones before they expire. The key
- * the gateway tracks ({@link #value()}) is the access key id, never the secret.
+ * AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN, AWS_PROFILE and ~/.aws, container or instance role; web identity and
+ * SSO would need the SDK's STS / SSO clients, not shipped), resolved at each signing: the SDK caches them and
+ * refreshes temporary ones before they expire. The key the gateway tracks ({@link #value()}) is the access key
+ * id, never the secret.
  */
 public final class AwsCredentialChain implements KeySource {
     /** Where the chain looks, for the start-up WARN of a provider left without credentials. */
     public static final String LOOKED_FOR = "AWS credentials in the SDK's default chain (AWS_ACCESS_KEY_ID/"
-            + "AWS_SECRET_ACCESS_KEY, AWS_PROFILE and ~/.aws, web identity, SSO, container or instance role)";
+            + "AWS_SECRET_ACCESS_KEY, AWS_PROFILE and ~/.aws, container or instance role)";
 
     /** Outcome of a call that found no AWS credentials to sign with (attempts list, metrics). */
     public static final String UNAVAILABLE = "aws_credentials_unavailable";

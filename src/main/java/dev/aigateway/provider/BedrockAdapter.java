@@ -79,9 +79,10 @@ public class BedrockAdapter implements ProviderAdapter {
         return "completion";
     }
 
+    /** Nothing but the signature (added by {@link #sign}): no key travels in a header. */
     @Override
     public Map<String, String> headers(String apiKey) {
-        return Map.of("Accept", "application/json");
+        return Map.of();
     }
 
     @Override
