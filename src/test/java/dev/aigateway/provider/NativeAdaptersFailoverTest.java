@@ -196,6 +196,38 @@ class NativeAdaptersFailoverTest {
         assertEquals(1, count(r.body(), "data: [DONE]"));
     }
 
+    static final String TOOLS = ",\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"lookup\","
+            + "\"parameters\":{\"type\":\"object\",\"properties\":{\"query\":{\"type\":\"string\"}}}}}]";
+
+    @Test
+    void toolCallsComeBackInOpenAiShapeFromBoth() throws Exception {
+        for (String chain : new String[] { "nativegemini", "nativebedrock" }) {
+            String json = request(chain, "find cats", false);
+            HttpResponse<String> r = gw.chat(json.substring(0, json.length() - 1) + TOOLS + "}");
+            assertEquals(200, r.statusCode(), r.body());
+            JsonNode call = TestGateway.json(r).at("/choices/0/message/tool_calls/0");
+            assertEquals("lookup", call.at("/function/name").asText(), chain + ": " + r.body());
+            assertEquals("find cats", Json.MAPPER.readTree(call.at("/function/arguments").asText()).path("query").asText());
+            assertEquals("tool_calls", TestGateway.json(r).at("/choices/0/finish_reason").asText());
+            // streamed: Gemini's call arrives whole, Bedrock's input in fragments; the client sees one call either way
+            String streamed = request(chain, "find dogs", true);
+            HttpResponse<String> s = gw.chat(streamed.substring(0, streamed.length() - 1) + TOOLS + "}");
+            assertEquals(200, s.statusCode(), s.body());
+            StringBuilder arguments = new StringBuilder();
+            for (String line : s.body().split("\n")) {
+                if (line.startsWith("data: {")) {
+                    for (JsonNode c : Json.MAPPER.readTree(line.substring(6)).at("/choices/0/delta/tool_calls")) {
+                        arguments.append(c.at("/function/arguments").asText(""));
+                    }
+                }
+            }
+            assertEquals("find dogs", Json.MAPPER.readTree(arguments.toString()).path("query").asText(), chain + ": " + s.body());
+            assertEquals("tool_calls", lastFinish(s.body()));
+        }
+        assertEquals("lookup", gw.sim("gemini-native").lastRequest().at("/tools/0/functionDeclarations/0/name").asText());
+        assertEquals("lookup", gw.sim("bedrock").lastRequest().at("/toolConfig/tools/0/toolSpec/name").asText());
+    }
+
     /** Re-signs what the simulator received (method, path, Host, body, X-Amz-Date) with the SDK's signer. */
     private static void assertSignatureVerifies() {
         var sim = gw.sim("bedrock");
