@@ -13,13 +13,20 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  *                      response says so in x-gateway-dropped-fields
  * @param route         why {@code chain} was chosen ({@code model=claude-sonnet-4-5}, {@code x-gateway-chain}, {@code chain},
  *                      {@code require_expensive_model}, {@code default}): header x-gateway-route, reply field "route"
+ * @param anthropic     the client's own Anthropic Messages body when it came in on {@code POST /v1/messages} (else
+ *                      null): an Anthropic provider is sent it nearly verbatim instead of {@code body} translated back
  */
 public record ChatRequest(ObjectNode body, String chain, String requestId, String sessionId, List<String> droppedFields,
-        String route) {
+        String route, ObjectNode anthropic) {
 
     public ChatRequest {
         droppedFields = droppedFields == null ? List.of() : List.copyOf(droppedFields);
         route = route == null ? "default" : route;
+    }
+
+    public ChatRequest(ObjectNode body, String chain, String requestId, String sessionId, List<String> droppedFields,
+            String route) {
+        this(body, chain, requestId, sessionId, droppedFields, route, null);
     }
 
     public ChatRequest(ObjectNode body, String chain, String requestId, String sessionId, List<String> droppedFields) {
@@ -33,7 +40,12 @@ public record ChatRequest(ObjectNode body, String chain, String requestId, Strin
 
     /** The same request under another id (a Kafka record's request id comes from its key or header). */
     public ChatRequest withRequestId(String id) {
-        return new ChatRequest(body, chain, id, sessionId, droppedFields, route);
+        return new ChatRequest(body, chain, id, sessionId, droppedFields, route, anthropic);
+    }
+
+    /** The same request carrying the client's Anthropic Messages body (see {@code anthropic}). */
+    public ChatRequest withAnthropic(ObjectNode anthropicBody) {
+        return new ChatRequest(body, chain, requestId, sessionId, droppedFields, route, anthropicBody);
     }
 
     public ChatRequest(ObjectNode body, String chain, String requestId, String sessionId) {

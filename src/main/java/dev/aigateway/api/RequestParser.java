@@ -34,6 +34,11 @@ public final class RequestParser {
     /** Every field a request may carry: the gateway's, and what at least one provider API is sent. */
     static final Set<String> ACCEPTED_FIELDS = union(GATEWAY_FIELDS, OpenAiCompatibleAdapter.FORWARDED_FIELDS,
             AzureOpenAiAdapter.FORWARDED_FIELDS, AnthropicAdapter.FORWARDED_FIELDS);
+    /** True when a chat request may carry {@code field} (the gateway's own, or one some provider API is sent). */
+    public static boolean accepts(String field) {
+        return ACCEPTED_FIELDS.contains(field);
+    }
+
     /** More unknown fields than this are refused even with gateway.unknown-fields=drop (they are named in a header). */
     private static final int MAX_DROPPED = 16;
 

@@ -96,14 +96,23 @@ public final class ApiKeys implements AutoCloseable {
      * First step of an ingress: the key of the request (HTTP {@code Authorization: Bearer}, Kafka record
      * header {@code api-key}) must be one of the file's, not revoked.
      */
+    /** The client API whose key may come in x-api-key ({@code dev.aigateway.messages.MessagesApi#NAME}). */
+    private static final String ANTHROPIC_API = "messages";
+
     public void authenticate(Exchange exchange, String ingress) {
         if (!enabled) {
             return;
         }
         String secret = "kafka".equals(ingress) ? header(exchange, "api-key") : bearer(header(exchange, "Authorization"));
+        // the Anthropic SDKs send their key as x-api-key: on /v1/messages that header carries the gateway key
+        boolean anthropic = ANTHROPIC_API.equals(exchange.getProperty(dev.aigateway.http.ClientApi.PROPERTY, String.class));
+        if ((secret == null || secret.isBlank()) && anthropic) {
+            secret = header(exchange, "x-api-key");
+        }
         if (secret == null || secret.isBlank()) {
             throw new GatewayException(401, "invalid_request_error", "missing_api_key", null, "kafka".equals(ingress)
                     ? "Missing API key: send the record header api-key: <gateway key>"
+                    : anthropic ? "Missing API key: send x-api-key: <gateway key> (or Authorization: Bearer <gateway key>)"
                     : "Missing API key: send Authorization: Bearer <gateway key>");
         }
         awaitUsage(ingress);

@@ -198,7 +198,9 @@ public class GatewayBeans implements CamelConfiguration {
                         required.apply("gateway.auto.budget-chain"),
                         settings.integer("gateway.auto.premium-over-tokens", 0, Integer.MAX_VALUE)));
         context.getRegistry().bind("httpIngress", new HttpIngress(parser, providers, chains, metrics, streams,
-                settings.integer("gateway.max-body-bytes", 1, Integer.MAX_VALUE)));
+                settings.integer("gateway.max-body-bytes", 1, Integer.MAX_VALUE),
+                // the client APIs over the chat chains, each named by its route's gatewayClientApi property
+                java.util.List.of(new dev.aigateway.http.ChatCompletionsApi(), new dev.aigateway.messages.MessagesApi())));
         // the -ms names are a contract; like every duration they take 250ms/30s/2m, and reach camel-kafka as ms
         for (String key : List.of("gateway.kafka.session-timeout-ms", "gateway.kafka.batch-interval-ms")) {
             context.getPropertiesComponent().addOverrideProperty(key, String.valueOf(settings.duration(key, 1)));

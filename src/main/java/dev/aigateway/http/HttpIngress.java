@@ -48,9 +48,13 @@ public class HttpIngress {
     private final long maxBodyBytes;
     private final GatewayMetrics metrics;
     private final AnswerStreams streams;
+    private final java.util.Map<String, ClientApi> apis = new java.util.HashMap<>();
 
+    /** @param apis the client APIs served over the chat chains, by the name a route sets ({@link ClientApi#PROPERTY}) */
     public HttpIngress(RequestParser parser, Providers providers, LiveChains chains, GatewayMetrics metrics,
-            AnswerStreams streams, long maxBodyBytes) {
+            AnswerStreams streams, long maxBodyBytes, java.util.List<ClientApi> apis) {
+        apis.forEach(api -> this.apis.put(api.name(), api));
+        this.apis.putIfAbsent(ChatCompletionsApi.NAME, new ChatCompletionsApi());
         this.streams = streams;
         this.metrics = metrics;
         this.parser = parser;
@@ -83,10 +87,12 @@ public class HttpIngress {
         // idempotency-key is an identifier: checked before the body is parsed (Identifiers), like request_id
         String key = dev.aigateway.api.Identifiers.check(dev.aigateway.idempotency.Idempotency.HEADER,
                 m.getHeader(dev.aigateway.idempotency.Idempotency.HEADER, String.class));
-        JsonNode root = RequestParser.readJson(raw);
+        exchange.setProperty(ClientApi.INSTANCE, api(exchange));
+        JsonNode clientBody = RequestParser.readJson(raw);
+        JsonNode root = api(exchange).toChatRequest(clientBody, m);
         String bodyId = root.path("request_id").isTextual() ? root.get("request_id").asText() : null;
-        ChatRequest request = parser.parse(root, m.getHeader("x-gateway-chain", String.class),
-                chain -> chains.endpoint(chain) != null, gateway.budgetStepDown());
+        ChatRequest request = api(exchange).carry(parser.parse(root, m.getHeader("x-gateway-chain", String.class),
+                chain -> chains.endpoint(chain) != null, gateway.budgetStepDown()), clientBody);
         if (key != null) {
             if (bodyId != null && !bodyId.equals(key)) {
                 throw new GatewayException(400, "invalid_request_error", "idempotency_key_mismatch",
@@ -103,7 +109,7 @@ public class HttpIngress {
             http.getResponse().putHeader(ROUTE, request.routeHeader()); // a stream's headers leave with its first chunk
         }
         if (request.stream()) {
-            streams.live(exchange, request);
+            streams.live(exchange, request, api(exchange).sse(request));
             if (providers.anySimulated() && m instanceof org.apache.camel.component.platform.http.vertx.HttpMessage http) {
                 // a stream's headers go out with its first chunk: say now that its answer will be simulated
                 http.getResponse().putHeader(SIMULATED, "true");
@@ -121,10 +127,12 @@ public class HttpIngress {
         m.removeHeaders("*");
         AnswerStream answer = AnswerStream.of(gateway);
         metrics.request("http", request.chain(), outcome(result, answer), log.elapsedMs(), log.upstreamMs());
+        ClientApi api = api(exchange);
         if (answer != null && answer.sink() instanceof SseClient sse) {
             if (result instanceof ChatResult r) {
+                // the usage chunk always reaches the dialect when asked for; other APIs than chat may always want it
                 sse.end(answer.finishChunk(r.finishReason(), simulated(gatewayJson(r, request, log, answer), r)),
-                        request.includeUsage() ? answer.usageChunk(r) : null);
+                        request.includeUsage() || !ChatCompletionsApi.NAME.equals(api.name()) ? answer.usageChunk(r) : null);
                 return;
             }
             if (sse.started()) {
@@ -141,21 +149,21 @@ public class HttpIngress {
                 m.setHeader(SIMULATED, "true");
             }
             m.setHeader("x-gateway-cost-usd", String.format(Locale.ROOT, "%.8f", r.costUsd()));
-            respond(m, 200, body, log, request);
+            respond(m, 200, api.fromCompletion(body, request), log, request);
         } else if (result instanceof ProviderRejection rejection) {
             m.setHeader("x-gateway-provider", rejection.provider());
-            respond(m, rejection.status(), rejection.toException().toBody(), log, request);
+            respond(m, rejection.status(), api.error(rejection.toException().toBody(), rejection.status()), log, request);
         } else if (result instanceof AllProvidersFailed failed && failed.deadlineExceeded()) {
             // gateway.request-timeout / x-gateway-timeout-ms passed: no further provider was called
-            respond(m, 504, failed.toBody(), log, request);
+            respond(m, 504, api.error(failed.toBody(), 504), log, request);
         } else if (result instanceof AllProvidersFailed failed && failed.retryAfterMs() > 0) {
             // every provider is cooling down: the SDKs wait for Retry-After and try again
             m.setHeader("Retry-After", String.valueOf(failed.retryAfterSeconds()));
-            respond(m, 429, failed.toBody(), log, request);
+            respond(m, 429, api.error(failed.toBody(), 429), log, request);
         } else if (result instanceof AllProvidersFailed failed) {
             // every provider was just tried: the OpenAI SDKs honour this and do not re-run the whole chain
             m.setHeader("x-should-retry", "false");
-            respond(m, 503, failed.toBody(), log, request);
+            respond(m, 503, api.error(failed.toBody(), 503), log, request);
         } else {
             throw new IllegalStateException("chain returned no result: " + (result == null ? "null" : result.getClass()));
         }
@@ -196,7 +204,17 @@ public class HttpIngress {
         if (!error.shouldRetry()) {
             m.setHeader("x-should-retry", "false");
         }
-        respond(m, error.status(), error.toBody(), gateway.attempts(), req);
+        respond(m, error.status(), api(exchange).error(error.toBody(), error.status()), gateway.attempts(), req);
+    }
+
+    /** The API of this request's route ({@link ClientApi#PROPERTY}); OpenAI chat completions when none is set. */
+    private ClientApi api(Exchange exchange) {
+        String name = exchange.getProperty(ClientApi.PROPERTY, String.class);
+        ClientApi api = name == null ? null : apis.get(name);
+        if (name != null && api == null) {
+            throw new IllegalStateException("route sets " + ClientApi.PROPERTY + "=" + name + ", an API the gateway does not have");
+        }
+        return api != null ? api : apis.get(ChatCompletionsApi.NAME);
     }
 
     /** GET /v1/models: every model alias a client may ask for, with the chain it selects (see {@link ModelRoutes}). */

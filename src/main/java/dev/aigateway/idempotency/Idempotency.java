@@ -17,6 +17,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import dev.aigateway.api.ChatRequest;
+import dev.aigateway.http.ChatCompletionsApi;
+import dev.aigateway.http.ClientApi;
+import dev.aigateway.stream.ChatChunkSse;
+import dev.aigateway.stream.SseDialect;
 import dev.aigateway.api.ChatResult;
 import dev.aigateway.api.GatewayException;
 import dev.aigateway.api.Json;
@@ -88,7 +92,7 @@ public final class Idempotency {
                     "The gateway is reading its stored replies; retry in a second").retryAfter(1);
         }
         StoredReplies.Entry stored = lookupOrClaim(exchange, gateway, id);
-        if (stored == null || !stored.scope().equals(scope("http", gateway))) {
+        if (stored == null || !stored.scope().equals(scope(httpIngress(exchange), gateway))) {
             return false;
         }
         replayHttp(exchange, gateway, stored.reply());
@@ -108,7 +112,7 @@ public final class Idempotency {
             store.release(id);
             return;
         }
-        store.store(new StoredReplies.Entry(id, scope("http", gateway), System.currentTimeMillis(), null, stored), false);
+        store.store(new StoredReplies.Entry(id, scope(httpIngress(exchange), gateway), System.currentTimeMillis(), null, stored), false);
     }
 
     /** What an HTTP client got: the completion with its gateway object, and the headers worth replaying. */
@@ -171,21 +175,28 @@ public final class Idempotency {
         ObjectNode body = (ObjectNode) stored.get("body");
         ChatRequest request = gateway.chatRequest();
         byte[] bytes;
+        // the reply in the client's API (scope: only one API's replies are replayed to it)
+        ClientApi api = exchange.getProperty(ClientApi.INSTANCE, ClientApi.class);
+        boolean chat = api == null || ChatCompletionsApi.NAME.equals(api.name());
         if (request != null && request.stream()) {
             m.setHeader(Exchange.CONTENT_TYPE, "text/event-stream; charset=utf-8");
             m.setHeader("cache-control", "no-cache");
-            bytes = sse(body, request.includeUsage());
+            bytes = chat ? sse(body, request.includeUsage(), ChatChunkSse.INSTANCE) : sse(body, true, api.sse(request));
         } else {
             m.setHeader(Exchange.CONTENT_TYPE, "application/json");
-            bytes = Json.MAPPER.writeValueAsBytes(body);
+            bytes = Json.MAPPER.writeValueAsBytes(chat ? body : api.fromCompletion(body.deepCopy(), request));
         }
         m.setBody(io.vertx.core.buffer.Buffer.buffer(bytes));
         replayed("http", "reply");
     }
 
-    /** A stored completion as the stream a client asked for: one chunk per choice, the finish, usage, [DONE]. */
-    static byte[] sse(ObjectNode completion, boolean includeUsage) throws Exception {
-        StringBuilder out = new StringBuilder();
+    /**
+     * A stored completion as the stream a client asked for, in its API's events (OpenAI chat: one chunk per
+     * choice, the finish, usage, [DONE]).
+     */
+    static byte[] sse(ObjectNode completion, boolean includeUsage, SseDialect dialect) throws Exception {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        java.util.function.Consumer<byte[]> write = out::writeBytes;
         ArrayNode choices = completion.path("choices") instanceof ArrayNode a ? a : Json.MAPPER.createArrayNode();
         for (JsonNode choice : choices) {
             ObjectNode chunk = chunk(completion);
@@ -202,7 +213,7 @@ public final class Idempotency {
                 }
             }
             c.putNull("finish_reason");
-            event(out, chunk);
+            dialect.chunk(chunk, write);
         }
         ObjectNode finish = chunk(completion);
         ArrayNode finishes = finish.putArray("choices");
@@ -213,24 +224,19 @@ public final class Idempotency {
         if (completion.has("gateway")) {
             finish.set("gateway", completion.get("gateway"));
         }
-        event(out, finish);
+        ObjectNode usage = null;
         if (includeUsage && completion.has("usage")) {
-            ObjectNode usage = chunk(completion);
+            usage = chunk(completion);
             usage.putArray("choices");
             usage.set("usage", completion.get("usage"));
-            event(out, usage);
         }
-        out.append("data: [DONE]\n\n");
-        return out.toString().getBytes(StandardCharsets.UTF_8);
+        dialect.end(finish, usage, write);
+        return out.toByteArray();
     }
 
     private static ObjectNode chunk(ObjectNode completion) {
         return Json.object().put("id", completion.path("id").asText("chatcmpl-gateway")).put("object", "chat.completion.chunk")
                 .put("created", completion.path("created").asLong()).put("model", completion.path("model").asText());
-    }
-
-    private static void event(StringBuilder out, ObjectNode chunk) throws Exception {
-        out.append("data: ").append(Json.MAPPER.writeValueAsString(chunk)).append("\n\n");
     }
 
     // ---- Kafka
@@ -385,6 +391,15 @@ public final class Idempotency {
                 }
             }
         });
+    }
+
+    /**
+     * "http" for chat completions (the scope stored replies always had), "http:<api>" for another client API:
+     * a reply stored in one API's shape is never replayed to a client of another.
+     */
+    private static String httpIngress(Exchange exchange) {
+        String api = exchange.getProperty(ClientApi.PROPERTY, String.class);
+        return api == null || ChatCompletionsApi.NAME.equals(api) ? "http" : "http:" + api;
     }
 
     private static String scope(String ingress, GatewayRequest gateway) {

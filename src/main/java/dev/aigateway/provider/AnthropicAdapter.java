@@ -44,6 +44,9 @@ public class AnthropicAdapter implements ProviderAdapter {
 
     @Override
     public byte[] buildRequest(ChatRequest request, ProviderSettings settings, boolean stream) throws IOException {
+        if (request.anthropic() != null) {
+            return Json.MAPPER.writeValueAsBytes(passThrough(request.anthropic(), settings, stream));
+        }
         ObjectNode in = request.body();
         ObjectNode out = Json.object();
         out.put("model", settings.model());
@@ -97,6 +100,21 @@ public class AnthropicAdapter implements ProviderAdapter {
             out.put("stream", true); // usage always comes with message_start / message_delta
         }
         return Json.MAPPER.writeValueAsBytes(out);
+    }
+
+    /**
+     * A client's own Messages body (POST /v1/messages), as it sent it: cache_control, metadata, top-level
+     * fields and block shapes untranslated. Only the model is this provider's, and stream what the gateway reads.
+     */
+    static ObjectNode passThrough(ObjectNode clientBody, ProviderSettings settings, boolean stream) {
+        ObjectNode out = clientBody.deepCopy();
+        out.put("model", settings.model());
+        if (stream) {
+            out.put("stream", true);
+        } else {
+            out.remove("stream");
+        }
+        return out;
     }
 
     @Override

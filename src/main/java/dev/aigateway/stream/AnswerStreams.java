@@ -54,13 +54,13 @@ public final class AnswerStreams implements AutoCloseable {
         }
     }
 
-    /** The HTTP ingress, for {@code stream: true}: chunks go to this request's own response. */
-    public AnswerStream live(Exchange exchange, ChatRequest request) {
+    /** The HTTP ingress, for {@code stream: true}: chunks go to this request's own response, spelled by {@code dialect}. */
+    public AnswerStream live(Exchange exchange, ChatRequest request, SseDialect dialect) {
         if (!(exchange.getIn() instanceof HttpMessage http)) {
             throw new IllegalStateException("stream: true needs the platform-http Vert.x engine");
         }
         HttpServerResponse response = http.getResponse();
-        AnswerStream answer = new AnswerStream(new SseClient(response, request.requestId(), request.chain(),
+        AnswerStream answer = new AnswerStream(new SseClient(response, dialect, request.requestId(), request.chain(),
                 String.join(",", request.droppedFields()), idleTimeoutMs), this);
         GatewayRequest.of(exchange).setAnswerStream(answer);
         return answer;

@@ -1,5 +1,7 @@
 package dev.aigateway.stream;
 
+import java.util.List;
+
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
@@ -22,13 +24,22 @@ final class Continuations {
             return original;
         }
         ObjectNode body = original.body().deepCopy();
-        ArrayNode messages = (ArrayNode) body.get("messages");
+        append((ArrayNode) body.get("messages"), partial, prefill, prefillText, instruction);
+        // a client's Anthropic body (POST /v1/messages) gets the same turns: Anthropic providers are sent that one
+        ObjectNode anthropic = original.anthropic() == null ? null : original.anthropic().deepCopy();
+        if (anthropic != null) {
+            append((ArrayNode) anthropic.get("messages"), partial, prefill, prefillText, instruction);
+        }
+        return new ChatRequest(body, original.chain(), original.requestId(), original.sessionId(), List.of(), null, anthropic);
+    }
+
+    /** The partial answer as a prefill, or as an assistant turn and the instruction (same shape in both APIs). */
+    private static void append(ArrayNode messages, String partial, boolean prefill, String prefillText, String instruction) {
         if (prefill) {
             messages.addObject().put("role", "assistant").put("content", prefillText);
         } else {
             messages.addObject().put("role", "assistant").put("content", partial);
             messages.addObject().put("role", "user").put("content", instruction);
         }
-        return new ChatRequest(body, original.chain(), original.requestId(), original.sessionId());
     }
 }

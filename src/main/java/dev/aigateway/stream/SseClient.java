@@ -1,27 +1,22 @@
 package dev.aigateway.stream;
 
-import java.nio.charset.StandardCharsets;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerResponse;
 
-import dev.aigateway.api.Json;
-
 /**
- * A client's {@code stream: true} response: Server-Sent Events in OpenAI's chunk format, written to the
- * Vert.x response as each chunk arrives. Headers go out with the first content, so a request that fails
+ * A client's {@code stream: true} response: Server-Sent Events in its API's format ({@link SseDialect}: OpenAI
+ * chunks, Anthropic Messages or Responses events), written to the Vert.x response as each chunk arrives. Headers go out with the first content, so a request that fails
  * before any content still gets a plain JSON error with its real status. Camel leaves a response it
  * finds ended alone. A client that has gone, or that Vert.x refuses to write to, ends the answer as
  * abandoned ({@link StreamAbandonedException}): a client-side failure never counts against a provider.
  */
 public final class SseClient implements AnswerSink {
-    private static final byte[] DONE = "data: [DONE]\n\n".getBytes(StandardCharsets.US_ASCII);
-
     private final HttpServerResponse response;
+    private final SseDialect dialect;
     private final String requestId;
     private final String chain;
     private final String droppedFields;
@@ -33,9 +28,10 @@ public final class SseClient implements AnswerSink {
      * @param droppedFields the x-gateway-dropped-fields header (comma-separated; empty: none)
      * @param slowClientMs  how long a write may wait for a client that does not read before it counts as gone
      */
-    public SseClient(HttpServerResponse response, String requestId, String chain, String droppedFields,
-            long slowClientMs) {
+    public SseClient(HttpServerResponse response, SseDialect dialect, String requestId, String chain,
+            String droppedFields, long slowClientMs) {
         this.response = response;
+        this.dialect = dialect;
         this.requestId = requestId;
         this.chain = chain;
         this.droppedFields = droppedFields == null ? "" : droppedFields;
@@ -80,23 +76,31 @@ public final class SseClient implements AnswerSink {
 
     @Override
     public void chunk(ObjectNode chunk) {
-        write(event(chunk));
+        dialect.chunk(chunk, this::write);
     }
 
     @Override
     public void restart(ObjectNode marker) {
-        chunk(marker);
+        dialect.restart(marker, this::write);
     }
 
-    /** The last events: the finish chunk, the usage chunk when asked for, {@code [DONE]}. */
-    public void end(ObjectNode... last) {
+    /**
+     * The last events of an answer, then the response ends.
+     *
+     * @param usage the usage chunk, or null when the client did not ask for it
+     */
+    public void end(ObjectNode finish, ObjectNode usage) {
+        close(() -> dialect.end(finish, usage, this::write));
+    }
+
+    /** An error after content was sent: the last event, in the client API's error shape. */
+    public void fail(ObjectNode errorBody) {
+        close(() -> dialect.fail(errorBody, this::write));
+    }
+
+    private void close(Runnable lastEvents) {
         try {
-            for (ObjectNode chunk : last) {
-                if (chunk != null) {
-                    write(event(chunk));
-                }
-            }
-            write(DONE);
+            lastEvents.run();
             onClient(() -> {
                 if (!response.ended() && !response.closed()) {
                     response.end();
@@ -104,25 +108,6 @@ public final class SseClient implements AnswerSink {
             });
         } catch (StreamAbandonedException gone) {
             // the client left (or cannot be written to): nothing more to tell it
-        }
-    }
-
-    /** An error after content was sent: an event the OpenAI SDKs raise as an APIError, then {@code [DONE]}. */
-    public void fail(ObjectNode errorBody) {
-        end(errorBody);
-    }
-
-    private static byte[] event(ObjectNode json) {
-        try {
-            byte[] body = Json.MAPPER.writeValueAsBytes(json);
-            byte[] out = new byte[body.length + 8];
-            System.arraycopy("data: ".getBytes(StandardCharsets.US_ASCII), 0, out, 0, 6);
-            System.arraycopy(body, 0, out, 6, body.length);
-            out[out.length - 2] = '\n';
-            out[out.length - 1] = '\n';
-            return out;
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException(e);
         }
     }
 

@@ -25,7 +25,7 @@ class StartingGatewayTest {
         try (DefaultCamelContext context = new DefaultCamelContext()) {
             LiveChains chains = new LiveChains(context, List.of("openai"));
             HttpIngress ingress = new HttpIngress(new RequestParser("default", "premium", 32768, 8, "reject"), null, chains,
-                    null, null, 1 << 20);
+                    null, null, 1 << 20, List.of());
             Exchange exchange = new DefaultExchange(context);
             exchange.getMessage().setHeader(Exchange.CONTENT_TYPE, "application/json");
             exchange.getMessage().setBody("{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}".getBytes());

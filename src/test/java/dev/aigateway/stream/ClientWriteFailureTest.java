@@ -67,7 +67,7 @@ class ClientWriteFailureTest {
             AnswerStreams config = new AnswerStreams(1000, 1000, "continue", "go on", false,
                     new GatewayMetrics(new SimpleMeterRegistry()));
             HttpServer server = vertx.createHttpServer().requestHandler(req -> {
-                AnswerStream answer = new AnswerStream(new SseClient(req.response(), "bad\u007fid", "default", "", 1000), config);
+                AnswerStream answer = new AnswerStream(new SseClient(req.response(), ChatChunkSse.INSTANCE, "bad\u007fid", "default", "", 1000), config);
                 AnswerStream.Part part = answer.begin(settings(), 10);
                 try {
                     answer.content(part, dev.aigateway.api.Json.object().put("id", "c1"), "Hello", false);
