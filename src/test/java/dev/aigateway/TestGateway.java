@@ -83,7 +83,8 @@ public final class TestGateway implements AutoCloseable, BeforeAllCallback, Befo
         props.put("camel.management.port", String.valueOf(managementPort));
         props.put("gateway.simulator.mode", "off");
         for (String[] p : new String[][] { { "openai", "openai" }, { "anthropic", "anthropic" }, { "deepseek", "openai" },
-                { "holysheep", "openai" }, { "gemini", "openai" }, { "openai-us", "openai" }, { "openai-eu", "openai" } }) {
+                { "holysheep", "openai" }, { "gemini", "openai" }, { "openai-us", "openai" }, { "openai-eu", "openai" },
+                { "gemini-native", "gemini" }, { "bedrock", "bedrock" } }) {
             upstream.provider(p[0], p[1], 0, 0); // streams as fast as possible unless a test says otherwise
             props.put("provider." + p[0] + ".base-url", upstream.baseUrl(p[0]));
         }
@@ -126,7 +127,8 @@ public final class TestGateway implements AutoCloseable, BeforeAllCallback, Befo
 
     /** Back to a clean slate between tests: no faults, zero counts, closed breakers, no cooldowns. */
     public void reset() {
-        for (String p : new String[] { "openai", "anthropic", "deepseek", "holysheep", "gemini", "openai-us", "openai-eu" }) {
+        for (String p : new String[] { "openai", "anthropic", "deepseek", "holysheep", "gemini", "openai-us", "openai-eu",
+                "gemini-native", "bedrock" }) {
             sim(p).reset();
         }
         // every provider's and deployment's breaker (SPIKE: openai.us when openai has deployments)

@@ -102,7 +102,8 @@ public class ProviderCall {
         m.removeHeaders("*");
         // the enum itself: a String would go through a slow type-converter lookup on every call
         m.setHeader(Exchange.HTTP_METHOD, HttpMethods.POST);
-        m.setHeader(Exchange.HTTP_URI, provider.chatUrl());
+        String url = provider.chatUrl(answer != null);
+        m.setHeader(Exchange.HTTP_URI, url);
         m.setHeader(Exchange.CONTENT_TYPE, "application/json");
         String credential = provider.credential().value();
         provider.adapter().headers(credential).forEach(m::setHeader);
@@ -117,6 +118,8 @@ public class ProviderCall {
             m.setHeader("Accept-Encoding", "identity");
         }
         byte[] body = provider.adapter().buildRequest(request, provider.settings(), answer != null);
+        // signed last, over the exact bytes sent (Bedrock's SigV4); other APIs add nothing here
+        provider.adapter().sign("POST", url, body, provider.credential()).forEach(m::setHeader);
         exchange.setProperty(SENT_BYTES, body.length);
         m.setBody(body);
         gateway.attempts().begin(name);
@@ -130,7 +133,8 @@ public class ProviderCall {
         int status = m.getHeader(Exchange.HTTP_RESPONSE_CODE, 0, Integer.class);
         AnswerStream answer = AnswerStream.of(gateway);
         long sentBytes = exchange.getProperty(SENT_BYTES, 0, Integer.class);
-        if (status >= 200 && status < 300 && answer != null && isEventStream(m.getHeader(Exchange.CONTENT_TYPE, String.class))) {
+        if (status >= 200 && status < 300 && answer != null
+                && provider.adapter().streamFraming().matches(m.getHeader(Exchange.CONTENT_TYPE, String.class))) {
             InputStream in = m.getBody(InputStream.class);
             m.removeHeaders("*");
             ChatResult result;
@@ -242,10 +246,6 @@ public class ProviderCall {
         int used = exchange.getProperty(KEY_USED, 0, Integer.class);
         String now = provider.credential().reload(used);
         return now != null && now.hashCode() != used;
-    }
-
-    private static boolean isEventStream(String contentType) {
-        return contentType != null && contentType.toLowerCase(Locale.ROOT).startsWith("text/event-stream");
     }
 
     private static ChatResult withLatency(ChatResult r, long latency) {

@@ -232,6 +232,8 @@ public class GatewayBeans implements CamelConfiguration {
         Map<String, String> deploymentOf = new java.util.LinkedHashMap<>();
         Map<String, Integer> weightOf = new java.util.HashMap<>();
         Map<String, String> regionOf = new java.util.HashMap<>();
+        // how each provider or deployment reads its own keys (a deployment's first): Bedrock's region
+        Map<String, Function<String, String>> propertiesOf = new java.util.HashMap<>();
         for (String name : config.required("gateway.providers").split(",")) {
             if (name.isBlank()) {
                 continue;
@@ -243,6 +245,7 @@ public class GatewayBeans implements CamelConfiguration {
             String list = config.optional("provider." + provider + ".deployments");
             if (list == null || list.isBlank()) {
                 settings.add(ProviderSettings.read(provider, property));
+                propertiesOf.put(provider, property);
                 deploymentOf.put(provider, provider);
                 continue;
             }
@@ -264,6 +267,7 @@ public class GatewayBeans implements CamelConfiguration {
                     return v != null ? v : property.apply("provider." + provider + "." + rest);
                 };
                 settings.add(ProviderSettings.read(deployment, layered));
+                propertiesOf.put(deployment, layered);
                 if (deploymentOf.put(deployment, provider) != null) {
                     throw new SettingException("provider." + provider + ".deployments names '" + id + "' twice");
                 }
@@ -274,7 +278,8 @@ public class GatewayBeans implements CamelConfiguration {
         List<KeySource> credentials = new ArrayList<>();
         boolean anyKey = false;
         for (ProviderSettings s : settings) {
-            KeySource credential = keySource(context, s.name(), property, Credential.of(s.apiKeyEnv(), s.apiKeyFile()));
+            KeySource credential = "bedrock".equals(s.api()) ? dev.aigateway.provider.AwsCredentialChain.standard(s.name())
+                    : keySource(context, s.name(), property, Credential.of(s.apiKeyEnv(), s.apiKeyFile()));
             credentials.add(credential);
             anyKey |= credential.present() || keyless(s, property);
         }
@@ -290,6 +295,7 @@ public class GatewayBeans implements CamelConfiguration {
         for (int i = 0; i < settings.size(); i++) {
             ProviderSettings s = settings.get(i);
             KeySource credential = credentials.get(i);
+            dev.aigateway.provider.ProviderAdapter adapter = Providers.adapterFor(s, propertiesOf.get(s.name()));
             String baseUrl = s.baseUrl();
             if (demo) {
                 if (simulator == null) {
@@ -299,18 +305,22 @@ public class GatewayBeans implements CamelConfiguration {
                 simulator.provider(s.name(), s.api(), config.duration("gateway.simulator.latency"),
                         config.duration("gateway.simulator.chunk-interval"));
                 baseUrl = simulator.baseUrl(s.name());
+                if (credential instanceof dev.aigateway.provider.AwsCredentialChain && !credential.present()) {
+                    // the simulator checks a signature's form, not its secret: sign with placeholder credentials
+                    credential = dev.aigateway.provider.AwsCredentialChain.placeholder(s.name());
+                }
                 LOG.info("Provider {} ({} API, model {}) is SIMULATED at {}: {}", s.name(), s.api(), s.model(),
                         baseUrl, credential.describe());
             } else if ("auto".equals(mode) && !credential.present() && !keyless(s, property)) {
                 LOG.warn("Provider {} is DISABLED (no key): looked for {}; it is left out of every chain. Set it, or "
                         + "remove {} from gateway.providers", s.name(), lookedFor(s, credential), s.name());
-                providers.add(new Provider(s, Providers.adapterFor(s.api()), credential, baseUrl, false, "no key"));
+                providers.add(new Provider(s, adapter, credential, baseUrl, false, "no key"));
                 continue;
             } else {
                 LOG.info("Provider {} ({} API, model {}) at {}, key from {}", s.name(), s.api(), s.model(), baseUrl,
                         credential.describe());
             }
-            providers.add(new Provider(s, Providers.adapterFor(s.api()), credential, baseUrl, demo));
+            providers.add(new Provider(s, adapter, credential, baseUrl, demo));
         }
         deploymentOf.forEach((deployment, provider) -> providers.deployment(provider, deployment,
                 weightOf.getOrDefault(deployment, 1), regionOf.get(deployment)));
@@ -331,12 +341,15 @@ public class GatewayBeans implements CamelConfiguration {
 
     /** A provider configured with no key source at all (no api-key-env, -file, OAuth2): e.g. a local Ollama. */
     private static boolean keyless(ProviderSettings s, Function<String, String> property) {
-        return s.apiKeyEnv() == null && s.apiKeyFile() == null
+        return s.apiKeyEnv() == null && s.apiKeyFile() == null && !"bedrock".equals(s.api())
                 && blankToNull(property.apply("provider." + s.name() + ".oauth2.token-url")) == null;
     }
 
     /** Where a missing key was looked for, for the operator's WARN: the variable and file names, never a value. */
     private static String lookedFor(ProviderSettings s, KeySource credential) {
+        if (credential instanceof dev.aigateway.provider.AwsCredentialChain) {
+            return dev.aigateway.provider.AwsCredentialChain.LOOKED_FOR;
+        }
         if (credential instanceof OAuth2Token) {
             return credential.describe();
         }

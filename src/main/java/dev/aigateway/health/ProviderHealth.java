@@ -243,7 +243,9 @@ public class ProviderHealth {
         m.removeHeaders("*");
         m.setHeader(Exchange.HTTP_METHOD, HttpMethods.GET);
         p.adapter().headers(p.credential().value()).forEach(m::setHeader);
-        if (COMPLETION.equals(p.settings().healthPath())) {
+        // provider.<name>.health-path, else the adapter's models path (Bedrock's runtime has none: "completion")
+        String path = p.settings().healthPath() != null ? p.settings().healthPath() : p.adapter().modelsPath();
+        if (COMPLETION.equals(path)) {
             // a 1-token completion: for vendors without a models list (costs a token per probe)
             m.setHeader(Exchange.HTTP_METHOD, HttpMethods.POST);
             m.setHeader(Exchange.HTTP_URI, p.chatUrl());
@@ -251,10 +253,13 @@ public class ProviderHealth {
             m.setBody(p.adapter().buildRequest(PING, p.settings(), false));
         } else {
             // provider.<name>.health-path: another path below the base URL instead of the models list
-            String path = p.settings().healthPath() != null ? p.settings().healthPath() : p.adapter().modelsPath();
             m.setHeader(Exchange.HTTP_URI, p.baseUrl() + path);
             m.setBody(null);
         }
+        // a signing API (Bedrock) signs the probe like a call: method, URL and the exact body
+        byte[] sent = m.getBody() == null ? new byte[0] : m.getBody(byte[].class);
+        p.adapter().sign(m.getHeader(Exchange.HTTP_METHOD).toString(), m.getHeader(Exchange.HTTP_URI, String.class), sent,
+                p.credential()).forEach(m::setHeader);
     }
 
     /** The probe answered (any status): the body becomes the health record. */

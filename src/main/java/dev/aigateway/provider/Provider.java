@@ -18,7 +18,12 @@ public record Provider(ProviderSettings settings, ProviderAdapter adapter, KeySo
     }
 
     public String chatUrl() {
-        return baseUrl + adapter.chatPath();
+        return chatUrl(false);
+    }
+
+    /** The chat URL for a whole ({@code stream} false) or streamed answer (they differ for Gemini and Bedrock). */
+    public String chatUrl(boolean stream) {
+        return baseUrl + adapter.chatPath(settings, stream);
     }
 
     /** True when the provider is left out of every chain (its route refuses at once, without a call). */

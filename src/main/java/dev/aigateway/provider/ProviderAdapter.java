@@ -15,7 +15,15 @@ public interface ProviderAdapter {
     /** Path appended to the provider's base URL for a chat call. */
     String chatPath();
 
-    /** Path appended to the base URL for a cheap liveness probe. */
+    /**
+     * Path for a chat call that names the model or the streaming in the URL (Gemini {@code :streamGenerateContent},
+     * Bedrock {@code /model/<id>/converse-stream}); {@link #chatPath()} by default.
+     */
+    default String chatPath(ProviderSettings settings, boolean stream) {
+        return chatPath();
+    }
+
+    /** Path appended to the base URL for a cheap liveness probe ("completion": a 1-token chat call instead). */
     String modelsPath();
 
     /** Authentication and version headers; {@code apiKey} may be null (keyless local servers). */
@@ -28,6 +36,21 @@ public interface ProviderAdapter {
 
     /** A reader for one streamed answer ({@code buildRequest(..., true)}). */
     StreamParser streamParser(ProviderSettings settings);
+
+    /** How a streamed answer is framed: Server-Sent Events, or Bedrock's binary AWS event stream. */
+    default StreamFraming streamFraming() {
+        return StreamFraming.SSE;
+    }
+
+    /**
+     * Headers that sign the finished request, added after {@link #headers}: AWS SigV4 covers the method, the URL
+     * (with the host camel-http sends) and the exact body bytes. None by default.
+     *
+     * @param body the bytes sent (empty for a GET)
+     */
+    default Map<String, String> sign(String method, String url, byte[] body, KeySource credential) {
+        return Map.of();
+    }
 
     /** The vendor's error body, read into the fields the gateway reports. Never throws. */
     UpstreamError readError(int status, Map<String, Object> headers, byte[] body);

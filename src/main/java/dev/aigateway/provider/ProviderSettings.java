@@ -27,9 +27,15 @@ public record ProviderSettings(String name, String api, String baseUrl, String m
         // a provider's own breaker.<key> wins over the shared breaker.<key>; errors name the key actually read
         Function<String, String> breakerKey = key -> s.optional(p + "breaker." + key) != null ? p + "breaker." + key
                 : "breaker." + key;
-        String api = s.oneOf(p + "api", "openai", "anthropic", "azure");
+        String api = s.oneOf(p + "api", "openai", "anthropic", "azure", "gemini", "bedrock");
         DoublePredicate notNegative = v -> v >= 0;
-        return new ProviderSettings(name, api, baseUrl(p + "base-url", s.required(p + "base-url")), s.required(p + "model"),
+        String base = s.optional(p + "base-url");
+        if ((base == null || base.isBlank()) && "bedrock".equals(api)) {
+            // Bedrock's runtime endpoint follows from the region the requests are signed for
+            base = "https://bedrock-runtime." + region(name, property) + ".amazonaws.com";
+        }
+        return new ProviderSettings(name, api, baseUrl(p + "base-url", base == null || base.isBlank()
+                ? s.required(p + "base-url") : base), s.required(p + "model"),
                 s.integer(p + "max-tokens", 1, Integer.MAX_VALUE),
                 s.number(p + "input-price-per-mtok", "a number of USD, 0 or more", notNegative),
                 s.number(p + "output-price-per-mtok", "a number of USD, 0 or more", notNegative),
@@ -42,6 +48,28 @@ public record ProviderSettings(String name, String api, String baseUrl, String m
                         s.duration(breakerKey.apply("wait-in-open-state"), 1),
                         s.integer(breakerKey.apply("permitted-calls-in-half-open-state"), 1, Integer.MAX_VALUE)),
                 s.bool(p + "assistant-prefill", "anthropic".equals(api)));
+    }
+
+    /**
+     * {@code provider.<name>.region} (a deployment's {@code provider.<p>.deployment.<d>.region} first, through the
+     * layered {@code property}): required for the bedrock API, which signs for it and derives its endpoint from it.
+     */
+    public static String region(String name, Function<String, String> property) {
+        String key = "provider." + name + ".region";
+        String region = new Settings(property).optional(key);
+        if (region == null || region.isBlank()) {
+            int dot = name.indexOf('.');
+            throw new dev.aigateway.config.SettingException(key + " is required for api bedrock (e.g. us-east-1): "
+                    + "requests are signed for it and sent to bedrock-runtime.<region>.amazonaws.com"
+                    + (dot < 0 ? "" : "; set provider." + name.substring(0, dot) + ".deployment." + name.substring(dot + 1)
+                            + ".region or provider." + name.substring(0, dot) + ".region"));
+        }
+        region = region.trim();
+        if (!region.matches("[a-z]{2}(-[a-z]+)+-\\d{1,2}")) {
+            throw new dev.aigateway.config.SettingException(key + " must be an AWS region such as us-east-1 or "
+                    + "eu-central-1; got '" + (region.length() > 40 ? region.substring(0, 40) + "..." : region) + "'");
+        }
+        return region;
     }
 
     /** USD for the tokens used, from the per-million-token prices. */

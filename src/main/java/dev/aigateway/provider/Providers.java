@@ -85,7 +85,20 @@ public final class Providers {
             case "openai" -> new OpenAiCompatibleAdapter();
             case "anthropic" -> new AnthropicAdapter();
             case "azure" -> new AzureOpenAiAdapter();
-            default -> throw new IllegalArgumentException("Unknown provider api '" + api + "' (openai | anthropic | azure)");
+            case "gemini" -> new GeminiAdapter();
+            default -> throw new IllegalArgumentException("Unknown provider api '" + api
+                    + "' (openai | anthropic | azure | gemini | bedrock)");
         };
+    }
+
+    /**
+     * The adapter for a provider or deployment: Bedrock's signs for its region ({@code provider.<name>.region},
+     * read through {@code property}, which resolves a deployment's own key first).
+     */
+    public static ProviderAdapter adapterFor(ProviderSettings settings, java.util.function.Function<String, String> property) {
+        if ("bedrock".equals(settings.api())) {
+            return new BedrockAdapter(ProviderSettings.region(settings.name(), property));
+        }
+        return adapterFor(settings.api());
     }
 }

@@ -34,6 +34,9 @@ import dev.aigateway.api.Json;
  * <pre>
  *   POST /&lt;name&gt;/v1/chat/completions   (api openai)      GET /&lt;name&gt;/v1/models
  *   POST /&lt;name&gt;/v1/messages           (api anthropic)   GET|PUT /_sim/&lt;name&gt;, POST /_sim/&lt;name&gt;/reset
+ *   POST /&lt;name&gt;/v1beta/models/&lt;model&gt;:generateContent | :streamGenerateContent?alt=sse   (api gemini)
+ *   POST /&lt;name&gt;/model/&lt;modelId&gt;/converse | /converse-stream (api bedrock: AWS event-stream frames; a call
+ *        without a SigV4 Authorization header gets 403)             GET /&lt;name&gt;/v1beta/models (gemini)
  * </pre>
  *
  * The answer ({@link SimulatedAnswer}) says who answered and echoes the last user message; it calls the first
@@ -99,6 +102,10 @@ public final class ProviderSimulator implements AutoCloseable {
         private volatile String lastCredential;
         private volatile String requiredCredential;
         private volatile JsonNode lastRequest;
+        /** The last chat call's headers (lower-case names) and exact body bytes: tests verify a SigV4 signature. */
+        private volatile Map<String, String> lastHeaders = Map.of();
+        private volatile byte[] lastBody;
+        private volatile String lastTarget;
         /** What fault mode "reply" answers (admin JSON {@code body}), with the fault's status. */
         private volatile JsonNode replyBody;
         private volatile String lastAnswer;
@@ -153,9 +160,24 @@ public final class ProviderSimulator implements AutoCloseable {
             return streams.get();
         }
 
-        /** The body of the last chat call (null before any, or when it was not JSON). */
+        /** The body of the last chat call (null before any, or when it was not JSON), in the provider's own API. */
         public JsonNode lastRequest() {
             return lastRequest;
+        }
+
+        /** The headers of the last chat call, names in lower case. */
+        public Map<String, String> lastHeaders() {
+            return lastHeaders;
+        }
+
+        /** The exact bytes of the last chat call's body (null before any). */
+        public byte[] lastBody() {
+            return lastBody;
+        }
+
+        /** The method and path (with its query) of the last chat call, as received. */
+        public String lastTarget() {
+            return lastTarget;
         }
 
         /**
@@ -252,7 +274,11 @@ public final class ProviderSimulator implements AutoCloseable {
     public String baseUrl(String name) {
         String reachable = "0.0.0.0".equals(host) ? "127.0.0.1" : host;
         String root = "http://" + reachable + ":" + port() + "/" + name;
-        return "anthropic".equals(provider(name).api) ? root : root + "/v1";
+        return switch (provider(name).api) {
+            case "anthropic", "bedrock" -> root;
+            case "gemini" -> root + "/v1beta";
+            default -> root + "/v1";
+        };
     }
 
     public ProviderSimulator start(int port) {
@@ -306,7 +332,7 @@ public final class ProviderSimulator implements AutoCloseable {
             send(req.response(), 404, error(null, "not_found_error", "no simulated provider '" + parts[1] + "'"));
             return;
         }
-        if ("GET".equals(req.method().name()) && "/v1/models".equals(rest)) {
+        if ("GET".equals(req.method().name()) && ("gemini".equals(sim.api) ? "/v1beta/models" : "/v1/models").equals(rest)) {
             sim.probes.incrementAndGet();
             Faults f = sim.faults;
             // an outage takes the whole API down, health probes included; request-level faults do not
@@ -314,7 +340,7 @@ public final class ProviderSimulator implements AutoCloseable {
                     && ThreadLocalRandom.current().nextDouble() < f.rate();
             later(f.latencyMs(), () -> {
                 if (!down) {
-                    send(req.response(), 200, modelsList(sim));
+                    send(req.response(), 200, "gemini".equals(sim.api) ? geminiModels(sim) : modelsList(sim));
                 } else if ("drop".equals(f.mode())) {
                     req.connection().close();
                 } else if (!"hang".equals(f.mode())) {
@@ -326,7 +352,16 @@ public final class ProviderSimulator implements AutoCloseable {
             });
             return;
         }
-        boolean chat = "openai".equals(sim.api) ? "/v1/chat/completions".equals(rest) : "/v1/messages".equals(rest);
+        NativeWire.Call nativeCall = switch (sim.api) {
+            case "gemini" -> NativeWire.gemini(rest);
+            case "bedrock" -> NativeWire.bedrock(rest);
+            default -> null;
+        };
+        boolean chat = switch (sim.api) {
+            case "openai" -> "/v1/chat/completions".equals(rest);
+            case "anthropic" -> "/v1/messages".equals(rest);
+            default -> nativeCall != null;
+        };
         if (!chat || !"POST".equals(req.method().name())) {
             send(req.response(), 404, error(sim, "not_found_error", "unknown path " + req.path()));
             return;
@@ -334,8 +369,14 @@ public final class ProviderSimulator implements AutoCloseable {
         req.body().onSuccess(body -> {
             sim.calls.incrementAndGet();
             sim.callNanos.add(System.nanoTime());
-            String key = req.getHeader("authorization") != null ? req.getHeader("authorization") : req.getHeader("x-api-key");
+            String key = req.getHeader("authorization") != null ? req.getHeader("authorization")
+                    : req.getHeader("x-api-key") != null ? req.getHeader("x-api-key") : req.getHeader("x-goog-api-key");
             sim.lastCredential = key;
+            Map<String, String> headers = new java.util.LinkedHashMap<>();
+            req.headers().forEach(h -> headers.put(h.getKey().toLowerCase(java.util.Locale.ROOT), h.getValue()));
+            sim.lastHeaders = headers;
+            sim.lastBody = body.getBytes();
+            sim.lastTarget = req.method().name() + " " + req.uri();
             sim.maxInFlight.accumulateAndGet(sim.inFlight.incrementAndGet(), Math::max);
             AtomicBoolean open = new AtomicBoolean(true);
             Runnable release = () -> {
@@ -345,8 +386,11 @@ public final class ProviderSimulator implements AutoCloseable {
             };
             req.response().endHandler(v -> release.run());
             req.response().closeHandler(v -> release.run());
-            JsonNode request = parse(body);
-            sim.lastRequest = request;
+            JsonNode wire = parse(body);
+            sim.lastRequest = wire;
+            // Gemini and Bedrock requests are read as the chat view the answer and the usage are made from
+            JsonNode request = wire == null || nativeCall == null ? wire : "gemini".equals(sim.api)
+                    ? NativeWire.geminiChat(wire, nativeCall) : NativeWire.bedrockChat(wire, nativeCall);
             Map<String, AtomicLong> tracked = callsByPrompt;
             if (tracked != null) {
                 tracked.computeIfAbsent(promptKey(request), k -> new AtomicLong()).incrementAndGet();
@@ -380,9 +424,16 @@ public final class ProviderSimulator implements AutoCloseable {
         if (res.closed()) {
             return; // the caller gave up during the latency
         }
+        if ("bedrock".equals(sim.api) && !String.valueOf(req.getHeader("authorization")).startsWith("AWS4-HMAC-SHA256 ")) {
+            // what AWS answers an unsigned call
+            res.putHeader("x-amzn-ErrorType", "MissingAuthenticationTokenException");
+            send(res, 403, Json.object().put("message", "Missing Authentication Token"));
+            return;
+        }
         String required = sim.requiredCredential;
         if (required != null) {
-            String given = req.getHeader("authorization") != null ? req.getHeader("authorization") : req.getHeader("x-api-key");
+            String given = req.getHeader("authorization") != null ? req.getHeader("authorization")
+                    : req.getHeader("x-api-key") != null ? req.getHeader("x-api-key") : req.getHeader("x-goog-api-key");
             if (!required.equals(given)) {
                 send(res, 401, error(sim, "authentication_error", "Incorrect API key provided (simulated)"));
                 return;
@@ -419,14 +470,23 @@ public final class ProviderSimulator implements AutoCloseable {
         String model = request.path("model").asText("sim-model");
         boolean anthropic = "anthropic".equals(sim.api);
         if (stream) {
-            SseFormat format = anthropic ? new AnthropicStream(answer, model, usage)
-                    : new OpenAiStream(answer, model, usage,
-                            request.path("stream_options").path("include_usage").asBoolean(false));
+            SseFormat format = switch (sim.api) {
+                case "anthropic" -> new AnthropicStream(answer, model, usage);
+                case "gemini" -> new GeminiStream(answer, model, usage);
+                case "bedrock" -> new BedrockStream(answer, usage);
+                default -> new OpenAiStream(answer, model, usage,
+                        request.path("stream_options").path("include_usage").asBoolean(false));
+            };
             new SseAnswer(vertx, req, format, answer.pieces(), f, inStream ? fault : null,
                     () -> completed(sim, request)).start();
         } else {
-            send(res, 200, anthropic ? anthropicMessage(answer, model, usage) : openAiCompletion(answer, model, usage))
-                    .onSuccess(v -> completed(sim, request));
+            JsonNode whole = switch (sim.api) {
+                case "anthropic" -> anthropicMessage(answer, model, usage);
+                case "gemini" -> NativeWire.geminiResponse(answer, model, usage);
+                case "bedrock" -> NativeWire.bedrockResponse(answer, usage);
+                default -> openAiCompletion(answer, model, usage);
+            };
+            send(res, 200, whole).onSuccess(v -> completed(sim, request));
         }
     }
 
@@ -641,6 +701,14 @@ public final class ProviderSimulator implements AutoCloseable {
         return m;
     }
 
+    /** Gemini's models list: {@code {"models":[{"name":"models/..."}]}}. */
+    private static ObjectNode geminiModels(Simulated sim) {
+        ObjectNode list = Json.object();
+        list.putArray("models").addObject().put("name", "models/" + sim.name + "-sim").put("displayName", sim.name)
+                .putArray("supportedGenerationMethods").add("generateContent");
+        return list;
+    }
+
     private static ObjectNode modelsList(Simulated sim) {
         ObjectNode list = Json.object().put("object", "list");
         list.putArray("data").addObject().put("id", sim.name + "-sim").put("object", "model").put("created", 0)
@@ -651,6 +719,19 @@ public final class ProviderSimulator implements AutoCloseable {
     /** An error body in the provider's own shape. */
     private static ObjectNode error(Simulated sim, String type, String message) {
         ObjectNode body = Json.object();
+        if (sim != null && "gemini".equals(sim.api)) {
+            return NativeWire.geminiError(switch (type) {
+                case "rate_limit_error", "insufficient_quota" -> 429;
+                case "overloaded_error" -> 503;
+                case "invalid_request_error" -> 400;
+                case "authentication_error" -> 401;
+                case "not_found_error" -> 404;
+                default -> 500;
+            }, message);
+        }
+        if (sim != null && "bedrock".equals(sim.api)) {
+            return body.put("message", message); // the type goes in x-amzn-ErrorType (send)
+        }
         if (sim != null && "anthropic".equals(sim.api)) {
             body.put("type", "error");
             body.putObject("error").put("type", type).put("message", message);
@@ -673,6 +754,9 @@ public final class ProviderSimulator implements AutoCloseable {
 
     private static Future<Void> send(HttpServerResponse res, int status, JsonNode body) {
         try {
+            if (status >= 400 && body.size() == 1 && body.has("message") && !res.headers().contains("x-amzn-ErrorType")) {
+                res.putHeader("x-amzn-ErrorType", NativeWire.bedrockErrorType(status)); // Bedrock's error shape
+            }
             return res.setStatusCode(status).putHeader("content-type", "application/json")
                     .end(Buffer.buffer(Json.MAPPER.writeValueAsBytes(body)));
         } catch (Exception e) {

@@ -55,7 +55,7 @@ final class SseAnswer {
     }
 
     void start() {
-        res.setStatusCode(200).setChunked(true).putHeader("content-type", "text/event-stream")
+        res.setStatusCode(200).setChunked(true).putHeader("content-type", format.contentType())
                 .putHeader("cache-control", "no-cache");
         write(format.opening());
         step(0);
@@ -69,7 +69,7 @@ final class SseAnswer {
             fail();
         } else if (i == pieces.size()) {
             // counted once written: an answer lost in a closing server (chaos) was never received, nor billed twice
-            res.end(format.closing()).onSuccess(v -> onComplete.run());
+            res.end(format.encode(format.closing())).onSuccess(v -> onComplete.run());
         } else {
             write(format.piece(pieces.get(i)));
             if (chunkMs > 0) {
@@ -88,8 +88,8 @@ final class SseAnswer {
             case "stall" -> {
                 // nothing more, connection kept open until the client gives up
             }
-            case "malformed" -> res.end(format.malformed());
-            case "error-event" -> res.end(format.errorEvent());
+            case "malformed" -> res.end(format.encode(format.malformed()));
+            case "error-event" -> res.end(format.encode(format.errorEvent()));
             default -> throw new IllegalArgumentException("not a stream fault: " + fault);
         }
     }
@@ -103,6 +103,6 @@ final class SseAnswer {
     }
 
     private void write(String frames) {
-        lastWrite = res.write(frames);
+        lastWrite = res.write(format.encode(frames));
     }
 }

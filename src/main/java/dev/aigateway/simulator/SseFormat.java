@@ -1,5 +1,7 @@
 package dev.aigateway.simulator;
 
+import io.vertx.core.buffer.Buffer;
+
 /**
  * One API's Server-Sent Events for a streamed answer, as whole SSE frames (each ending in a blank line).
  * {@link SseAnswer} decides when each is written and where a fault cuts in.
@@ -20,4 +22,14 @@ interface SseFormat {
 
     /** The API's in-band error after HTTP 200 (fault "error-event"). */
     String errorEvent();
+
+    /** The stream's Content-Type. */
+    default String contentType() {
+        return "text/event-stream";
+    }
+
+    /** The bytes written for some frames: their UTF-8 text, or a binary framing (Bedrock's event stream). */
+    default Buffer encode(String frames) {
+        return Buffer.buffer(frames);
+    }
 }

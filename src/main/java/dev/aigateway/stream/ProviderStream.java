@@ -13,6 +13,7 @@ import dev.aigateway.api.Json;
 import dev.aigateway.provider.ProviderAdapter;
 import dev.aigateway.provider.ProviderSettings;
 import dev.aigateway.provider.StreamEvent;
+import dev.aigateway.provider.StreamFraming;
 import dev.aigateway.provider.StreamParser;
 
 /**
@@ -37,7 +38,8 @@ public final class ProviderStream {
         StreamParser parser = adapter.streamParser(settings);
         String finish = null;
         try {
-            SseReader reader = new SseReader(in);
+            EventReader reader = adapter.streamFraming() == StreamFraming.AWS_EVENT_STREAM ? new AwsEventStreamReader(in)
+                    : new SseReader(in);
             SseReader.Event e;
             while ((e = reader.next()) != null) {
                 StreamEvent ev;

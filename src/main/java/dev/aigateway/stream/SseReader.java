@@ -12,7 +12,7 @@ import java.nio.charset.StandardCharsets;
  * joined by '\n', comment lines ({@code : keep-alive}) dropped, one leading byte order mark dropped. An
  * event not ended by a blank line when the body ends was cut off: it is not returned.
  */
-public final class SseReader {
+public final class SseReader implements EventReader {
     /** One event: its name (null when it had no {@code event:} line) and its data. */
     public record Event(String name, String data) {
     }
@@ -25,6 +25,7 @@ public final class SseReader {
     }
 
     /** The next event, or null at the end of the body. */
+    @Override
     public Event next() throws IOException {
         String name = null;
         StringBuilder data = null;

@@ -71,6 +71,6 @@ class ProviderSettingsTest {
         assertEquals(120_000, ProviderSettings.read("openai", p::getProperty).timeoutMs());
         p.setProperty("provider.openai.api", "openia");
         e = assertThrows(IllegalStateException.class, () -> ProviderSettings.read("openai", p::getProperty));
-        assertTrue(e.getMessage().endsWith("accepted: one of openai, anthropic, azure"), e.getMessage());
+        assertTrue(e.getMessage().endsWith("accepted: one of openai, anthropic, azure, gemini, bedrock"), e.getMessage());
     }
 }
