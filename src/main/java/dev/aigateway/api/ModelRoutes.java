@@ -22,6 +22,9 @@ public final class ModelRoutes {
     private final boolean unknownToDefault;
     /** The chains model auto chooses between (gateway.auto.*): /v1/models lists them instead of one chain. */
     private java.util.List<String> autoChains = java.util.List.of();
+    /** Adds what a model's chains serve to its /v1/models entry (endpoints, context_window; LiveChains.describe). */
+    private java.util.function.BiConsumer<java.util.List<String>, com.fasterxml.jackson.databind.node.ObjectNode> describer =
+            (chains, entry) -> { };
 
     /**
      * @param aliases      model alias -> chain, as loaded now
@@ -39,6 +42,13 @@ public final class ModelRoutes {
     /** Lists {@code chains} for {@value #AUTO} in /v1/models (the chains AutoRoutes chooses between). */
     public ModelRoutes autoChains(String... chains) {
         this.autoChains = java.util.List.of(chains);
+        return this;
+    }
+
+    /** Lets /v1/models describe each model by its chains: {@code describer(chains, entry)} adds fields to the entry. */
+    public ModelRoutes describedBy(
+            java.util.function.BiConsumer<java.util.List<String>, com.fasterxml.jackson.databind.node.ObjectNode> describer) {
+        this.describer = describer;
         return this;
     }
 
@@ -73,8 +83,10 @@ public final class ModelRoutes {
                     .put("created", 0).put("owned_by", "ai-failover-gateway");
             if (AUTO.equals(alias) && !autoChains.isEmpty()) {
                 autoChains.forEach(m.putArray("chains")::add); // auto chooses per request (AutoRoutes)
+                describer.accept(autoChains, m);
             } else {
                 m.put("chain", chain);
+                describer.accept(java.util.List.of(chain), m);
             }
         });
         return body;
