@@ -22,6 +22,7 @@ public final class ModelRoutes {
     private final boolean unknownToDefault;
     /** The chains model auto chooses between (gateway.auto.*): /v1/models lists them instead of one chain. */
     private java.util.List<String> autoChains = java.util.List.of();
+    private java.util.function.Predicate<String> servesEmbeddings = chain -> false;
     /** Adds what a model's chains serve to its /v1/models entry (endpoints, context_window; LiveChains.describe). */
     private java.util.function.BiConsumer<java.util.List<String>, com.fasterxml.jackson.databind.node.ObjectNode> describer =
             (chains, entry) -> { };
@@ -43,6 +44,24 @@ public final class ModelRoutes {
     public ModelRoutes autoChains(String... chains) {
         this.autoChains = java.util.List.of(chains);
         return this;
+    }
+
+    /** Which chains serve embeddings (LiveChains.servesEmbeddings): a model_not_found lists the endpoint's own models. */
+    public ModelRoutes embeddingsChains(java.util.function.Predicate<String> servesEmbeddings) {
+        this.servesEmbeddings = servesEmbeddings;
+        return this;
+    }
+
+    /**
+     * The embeddings chain {@code model} selects, or 400 model_not_found listing the embeddings models (an unknown
+     * model never goes to the default chain: that is a chat chain).
+     */
+    public Route routeEmbeddings(String model) {
+        String chain = aliases.get().get(model);
+        if (chain != null) {
+            return new Route(chain, "model=" + model);
+        }
+        throw notFound(model, true);
     }
 
     /** Lets /v1/models describe each model by its chains: {@code describer(chains, entry)} adds fields to the entry. */
@@ -68,10 +87,16 @@ public final class ModelRoutes {
         if (unknownToDefault) {
             return new Route(defaultChain, "default");
         }
+        throw notFound(model, false);
+    }
+
+    private GatewayException notFound(String model, boolean embeddings) {
         String shown = model.length() > 64 ? model.substring(0, 64) + "..." : model;
-        throw new GatewayException(400, "invalid_request_error", "model_not_found", "model",
-                "The model '" + shown + "' does not exist on this gateway; valid models: "
-                        + String.join(", ", listing().keySet()));
+        java.util.List<String> valid = listing().entrySet().stream()
+                .filter(e -> servesEmbeddings.test(e.getValue()) == embeddings).map(Map.Entry::getKey).toList();
+        return new GatewayException(400, "invalid_request_error", "model_not_found", "model",
+                "The model '" + shown + "' does not exist on this gateway; valid " + (embeddings ? "embeddings " : "")
+                        + "models: " + String.join(", ", valid));
     }
 
     /** The OpenAI model list (GET /v1/models): one entry per alias, each with the chain it selects. */

@@ -194,7 +194,7 @@ public class GatewayBeans implements CamelConfiguration {
                 .models(new dev.aigateway.api.ModelRoutes(chains::aliases, required.apply("gateway.default-chain"),
                         settings.oneOf("gateway.models.unknown", "reject", "default"))
                         .autoChains(required.apply("gateway.auto.budget-chain"), required.apply("gateway.auto.premium-chain"))
-                        .describedBy(chains::describe))
+                        .describedBy(chains::describe).embeddingsChains(chains::servesEmbeddings))
                 .auto(new dev.aigateway.api.AutoRoutes(required.apply("gateway.auto.premium-chain"),
                         required.apply("gateway.auto.budget-chain"),
                         settings.integer("gateway.auto.premium-over-tokens", 0, Integer.MAX_VALUE)));

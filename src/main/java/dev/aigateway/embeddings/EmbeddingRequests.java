@@ -91,7 +91,7 @@ public final class EmbeddingRequests {
             throw new GatewayException(400, "invalid_request_error", "missing_required_parameter", "model",
                     "Missing required parameter: 'model' (an embeddings model alias; GET /v1/models lists them)");
         } else {
-            route = models.route(model.asText());
+            route = models.routeEmbeddings(model.asText());
         }
         if (!route.chain().matches("[A-Za-z0-9_-]{1,64}") || !chainExists.test(route.chain())) {
             throw new GatewayException(400, "invalid_request_error", "unknown_chain", "chain",

@@ -161,7 +161,10 @@ class EmbeddingsTest {
                 "encoding_format");
         assertError(embed("{\"model\":\"embeddings\",\"input\":\"a\",\"temperature\":1}"), "unsupported_parameter",
                 "temperature");
-        assertError(embed("{\"model\":\"nope\",\"input\":\"a\"}"), "model_not_found", "model");
+        HttpResponse<String> unknown = embed("{\"model\":\"nope\",\"input\":\"a\"}");
+        assertError(unknown, "model_not_found", "model");
+        assertEquals("The model 'nope' does not exist on this gateway; valid embeddings models: embeddings, "
+                + "gemini-embedding-001, text-embedding-3-small", TestGateway.json(unknown).at("/error/message").asText());
         for (String p : new String[] { "openai", "holysheep", "anthropic", "deepseek", "gemini" }) {
             assertEquals(0, gw.sim(p).calls(), p + " was not called");
         }
