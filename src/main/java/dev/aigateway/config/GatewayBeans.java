@@ -202,6 +202,7 @@ public class GatewayBeans implements CamelConfiguration {
         dev.aigateway.embeddings.EmbeddingModels embeddingModels = new dev.aigateway.embeddings.EmbeddingModels(providers, property);
         context.getRegistry().lookupByNameAndType("providerCall", ProviderCall.class).embeddings(embeddingModels);
         chains.embeddings(embeddingModels);
+        attempts.embeddings(embeddingModels);
         chains.contextWindows(fallbackRules::contextWindow);
         context.getRegistry().bind("embeddingsIngress", new dev.aigateway.embeddings.EmbeddingsIngress(
                 new dev.aigateway.embeddings.EmbeddingRequests(parser.modelRoutes(),

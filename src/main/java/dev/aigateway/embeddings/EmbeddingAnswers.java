@@ -89,6 +89,9 @@ public final class EmbeddingAnswers {
         out.put("model", model);
         JsonNode usage = root.path("usage");
         long prompt = usage.path("prompt_tokens").asLong(usage.path("total_tokens").asLong(0));
+        if (prompt <= 0) {
+            prompt = EmbeddingRequests.estimatedTokens(body); // a provider that reports no usage is still charged
+        }
         out.putObject("usage").put("prompt_tokens", prompt).put("total_tokens", prompt);
         return new ChatResult(settings.name(), model, out, prompt, 0, settings.cost(prompt), null, latencyMs);
     }

@@ -63,6 +63,11 @@ public final class EmbeddingRequests {
             dropped.add(f);
             body.remove(f);
         }
+        for (String optional : new String[] { "dimensions", "encoding_format", "user" }) {
+            if (body.has(optional) && body.get(optional).isNull()) {
+                body.remove(optional); // null is "not given" (never sent on to a provider that might refuse it)
+            }
+        }
         checkInput(body.get("input"));
         JsonNode model = body.get("model");
         if (model != null && !model.isTextual() || model != null && model.asText().isBlank()) {
@@ -154,6 +159,22 @@ public final class EmbeddingRequests {
     public static int inputs(ObjectNode body) {
         JsonNode input = body.get("input");
         return input.isTextual() || input.get(0).isIntegralNumber() ? 1 : input.size();
+    }
+
+    /**
+     * The input's size in tokens when a provider reports no usage: a token id counts one, text about four
+     * characters a token (what OpenAI's tokenizers average on English).
+     */
+    public static long estimatedTokens(ObjectNode body) {
+        JsonNode input = body.get("input");
+        if (input.isTextual()) {
+            return Math.max(1, (input.asText().length() + 3) / 4);
+        }
+        long tokens = 0;
+        for (JsonNode item : input) {
+            tokens += item.isTextual() ? Math.max(1, (item.asText().length() + 3) / 4) : item.isArray() ? item.size() : 1;
+        }
+        return tokens;
     }
 
     /** The client asked for base64-encoded vectors. */

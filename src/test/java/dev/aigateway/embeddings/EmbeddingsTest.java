@@ -171,6 +171,32 @@ class EmbeddingsTest {
     }
 
     @Test
+    void anAnswerWithoutUsageIsEstimatedAndOneWithTooFewVectorsFallsBack() {
+        com.fasterxml.jackson.databind.node.ObjectNode answer = dev.aigateway.api.Json.object().put("object", "list");
+        com.fasterxml.jackson.databind.node.ArrayNode vector = answer.putArray("data").addObject().put("index", 0)
+                .putArray("embedding");
+        for (int i = 0; i < 1536; i++) {
+            vector.add(0.5f);
+        }
+        gw.sim("openai").reply(200, answer); // one vector, no usage, no model
+        HttpResponse<String> r = embed("{\"model\":\"embeddings\",\"input\":\"abcdefgh\",\"dimensions\":null}");
+        assertEquals(200, r.statusCode(), r.body());
+        JsonNode body = TestGateway.json(r);
+        assertEquals("openai", body.at("/gateway/provider").asText());
+        assertEquals(2, body.at("/usage/prompt_tokens").asLong(), "8 characters, estimated at 4 a token");
+        assertEquals("text-embedding-3-small", body.path("model").asText(), "the configured model when the answer names none");
+        assertTrue(!gw.sim("openai").lastRequest().has("dimensions"), "a null dimensions is not sent on");
+
+        HttpResponse<String> two = embed("{\"model\":\"embeddings\",\"input\":[\"a\",\"b\"]}");
+        assertEquals(200, two.statusCode(), two.body());
+        JsonNode fellBack = TestGateway.json(two);
+        assertEquals("holysheep", fellBack.at("/gateway/provider").asText());
+        assertEquals("bad_response", fellBack.at("/gateway/attempts/0/outcome").asText());
+        assertTrue(fellBack.at("/gateway/attempts/0/error").asText().contains("answered 1 vectors for 2 inputs"),
+                fellBack.toString());
+    }
+
+    @Test
     void tokenArraysAreAccepted() {
         HttpResponse<String> r = embed("{\"model\":\"embeddings\",\"input\":[[1,2,3],[4,5]],\"user\":\"u1\"}");
         assertEquals(200, r.statusCode(), r.body());
