@@ -167,6 +167,8 @@ public class ProviderCall {
                 result = EmbeddingAnswers.read(body, embeddings.of(name), gateway.chatRequest(), 0);
             } catch (EmbeddingAnswers.Unusable e) {
                 throw new ProviderFailedException(name, e.outcome(), status, e.getMessage());
+            } catch (RuntimeException e) {
+                throw new ProviderFailedException(name, "bad_response", status, "unreadable answer: " + e.getMessage());
             }
             long latency = log.finish(name, "ok", status, null);
             metrics.attempt(name, model, "ok", latency, true);

@@ -197,6 +197,28 @@ class EmbeddingsTest {
     }
 
     @Test
+    void aProvidersCooldownAndBreakerAreSharedWithChat() {
+        gw.sim("openai").faults(Faults.of("rate-limit").withRetryAfter(30));
+        HttpResponse<String> r = embed("{\"model\":\"embeddings\",\"input\":\"x\"}");
+        assertEquals("holysheep", r.headers().firstValue("x-gateway-provider").orElse(null), r.body());
+        gw.sim("openai").faults(Faults.none(0));
+        // the 429 with Retry-After cooled openai down for chat too: one state per deployment
+        HttpResponse<String> chat = gw.chat(TestGateway.request("after the 429"));
+        assertEquals("cooling_down", TestGateway.json(chat).at("/gateway/attempts/0/outcome").asText(), chat.body());
+        assertEquals(1, gw.sim("openai").calls(), "only the embeddings call reached openai");
+
+        gw.reset();
+        gw.sim("openai").faults(Faults.of("error").withStatus(500));
+        for (int i = 0; i < 4; i++) {
+            embed("{\"model\":\"embeddings\",\"input\":\"x\"}");
+        }
+        assertEquals(io.github.resilience4j.circuitbreaker.CircuitBreaker.State.OPEN, gw.breaker("openai").getState(),
+                "embeddings failures open the provider's one breaker");
+        assertEquals("breaker_open", TestGateway.json(gw.chat(TestGateway.request("open"))).at("/gateway/attempts/0/outcome")
+                .asText());
+    }
+
+    @Test
     void tokenArraysAreAccepted() {
         HttpResponse<String> r = embed("{\"model\":\"embeddings\",\"input\":[[1,2,3],[4,5]],\"user\":\"u1\"}");
         assertEquals(200, r.statusCode(), r.body());
