@@ -22,6 +22,10 @@ public final class ModelRoutes {
     private final boolean unknownToDefault;
     /** The chains model auto chooses between (gateway.auto.*): /v1/models lists them instead of one chain. */
     private java.util.List<String> autoChains = java.util.List.of();
+    private java.util.function.Predicate<String> servesEmbeddings = chain -> false;
+    /** Adds what a model's chains serve to its /v1/models entry (endpoints, context_window; LiveChains.describe). */
+    private java.util.function.BiConsumer<java.util.List<String>, com.fasterxml.jackson.databind.node.ObjectNode> describer =
+            (chains, entry) -> { };
 
     /**
      * @param aliases      model alias -> chain, as loaded now
@@ -42,6 +46,31 @@ public final class ModelRoutes {
         return this;
     }
 
+    /** Which chains serve embeddings (LiveChains.servesEmbeddings): a model_not_found lists the endpoint's own models. */
+    public ModelRoutes embeddingsChains(java.util.function.Predicate<String> servesEmbeddings) {
+        this.servesEmbeddings = servesEmbeddings;
+        return this;
+    }
+
+    /**
+     * The embeddings chain {@code model} selects, or 400 model_not_found listing the embeddings models (an unknown
+     * model never goes to the default chain: that is a chat chain).
+     */
+    public Route routeEmbeddings(String model) {
+        String chain = aliases.get().get(model);
+        if (chain != null) {
+            return new Route(chain, "model=" + model);
+        }
+        throw notFound(model, true);
+    }
+
+    /** Lets /v1/models describe each model by its chains: {@code describer(chains, entry)} adds fields to the entry. */
+    public ModelRoutes describedBy(
+            java.util.function.BiConsumer<java.util.List<String>, com.fasterxml.jackson.databind.node.ObjectNode> describer) {
+        this.describer = describer;
+        return this;
+    }
+
     /** The chain {@code model} (null when the request has none) selects, or 400 model_not_found. */
     public Route route(String model) {
         if (model == null || model.isBlank()) {
@@ -58,10 +87,16 @@ public final class ModelRoutes {
         if (unknownToDefault) {
             return new Route(defaultChain, "default");
         }
+        throw notFound(model, false);
+    }
+
+    private GatewayException notFound(String model, boolean embeddings) {
         String shown = model.length() > 64 ? model.substring(0, 64) + "..." : model;
-        throw new GatewayException(400, "invalid_request_error", "model_not_found", "model",
-                "The model '" + shown + "' does not exist on this gateway; valid models: "
-                        + String.join(", ", listing().keySet()));
+        java.util.List<String> valid = listing().entrySet().stream()
+                .filter(e -> servesEmbeddings.test(e.getValue()) == embeddings).map(Map.Entry::getKey).toList();
+        return new GatewayException(400, "invalid_request_error", "model_not_found", "model",
+                "The model '" + shown + "' does not exist on this gateway; valid " + (embeddings ? "embeddings " : "")
+                        + "models: " + String.join(", ", valid));
     }
 
     /** The OpenAI model list (GET /v1/models): one entry per alias, each with the chain it selects. */
@@ -73,8 +108,10 @@ public final class ModelRoutes {
                     .put("created", 0).put("owned_by", "ai-failover-gateway");
             if (AUTO.equals(alias) && !autoChains.isEmpty()) {
                 autoChains.forEach(m.putArray("chains")::add); // auto chooses per request (AutoRoutes)
+                describer.accept(autoChains, m);
             } else {
                 m.put("chain", chain);
+                describer.accept(java.util.List.of(chain), m);
             }
         });
         return body;

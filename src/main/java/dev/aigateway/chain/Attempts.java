@@ -43,6 +43,13 @@ public class Attempts {
         this.rules = rules;
     }
 
+    private dev.aigateway.embeddings.EmbeddingModels embeddings;
+
+    /** An embeddings request's failed attempt is counted under the provider's embedding model. */
+    public void embeddings(dev.aigateway.embeddings.EmbeddingModels embeddings) {
+        this.embeddings = embeddings;
+    }
+
     public Attempts(Providers providers, GatewayMetrics metrics, boolean tryUnhealthyLast, ProducerTemplate template,
             Cooldowns cooldowns, long waitForCooldownMaxMs) {
         this.template = template;
@@ -87,7 +94,9 @@ public class Attempts {
         long latency = log == null ? 0 : log.finish(provider, outcome, status, Secrets.mask(error));
         FallbackRules.stopIfNotFallingBack(rules, GatewayRequest.of(exchange), provider, outcome, Secrets.mask(error));
         boolean called = !(caught == null || caught instanceof ProviderSkippedException);
-        metrics.attempt(provider, providers.get(provider).settings().model(), outcome, latency, called);
+        String model = embeddings != null && GatewayRequest.of(exchange).embeddings() ? embeddings.of(provider).model()
+                : providers.get(provider).settings().model();
+        metrics.attempt(provider, model, outcome, latency, called);
         LOG.debug("Provider {} fell back: {} {}", provider, outcome, error);
     }
 

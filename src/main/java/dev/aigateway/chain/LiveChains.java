@@ -40,6 +40,13 @@ public final class LiveChains extends ModelLifecycleStrategySupport implements S
     static final String PREFIX = "chain-";
     private static final long RETIRE_GRACE_MS = 1_000;
     private static final String PROVIDER_ENDPOINT = "direct:provider-";
+    /**
+     * What a chat chain serves, as GET /v1/models lists it under "endpoints": the one place to add an endpoint
+     * that runs on chat chains (the client APIs of http/ClientApi).
+     */
+    public static final List<String> CHAT_ENDPOINTS = List.of("chat.completions", "messages", "responses");
+    /** The "endpoint" template parameter of a chain file that serves POST /v1/embeddings. */
+    public static final String EMBEDDINGS = "embeddings";
 
     private final CamelContext context;
     private final Model model;
@@ -59,6 +66,22 @@ public final class LiveChains extends ModelLifecycleStrategySupport implements S
     private volatile Map<String, String> aliases = Map.of();
     /** Chain -> the file it was loaded from, to name both files when two declare the same model. */
     private final Map<String, String> sources = new ConcurrentHashMap<>();
+    /** Chain -> the deployments its live version calls (GET /v1/models: its context window). */
+    private final Map<String, List<String>> deploymentsOf = new ConcurrentHashMap<>();
+    /** The chains whose live version serves embeddings (template parameter endpoint = embeddings). */
+    private final java.util.Set<String> embeddingsChains = ConcurrentHashMap.newKeySet();
+    private dev.aigateway.embeddings.EmbeddingModels embeddings;
+    private java.util.function.ToLongFunction<String> contextWindow = name -> 0;
+
+    /** Embeddings chains are checked against the providers' embedding settings (one dimension per chain). */
+    public void embeddings(dev.aigateway.embeddings.EmbeddingModels embeddings) {
+        this.embeddings = embeddings;
+    }
+
+    /** provider.&lt;name&gt;.context-window of a deployment (0: not configured), for GET /v1/models. */
+    public void contextWindows(java.util.function.ToLongFunction<String> contextWindow) {
+        this.contextWindow = contextWindow;
+    }
 
     /** Chain files write their steps as {@code - to: tier:<deployments>} (see {@link Tiers}). */
     public void tiers(Tiers tiers) {
@@ -86,8 +109,22 @@ public final class LiveChains extends ModelLifecycleStrategySupport implements S
         context.addStartupListener(this);
     }
 
-    /** Points the request at the newest version of its chain (routes/chat.yaml follows {@link #ENDPOINT}); {@code reason}: why this chain. */
+    /**
+     * Points the request at the newest version of its chain (routes/chat.yaml follows {@link #ENDPOINT}); {@code reason}:
+     * why this chain. An embeddings request must select an embeddings chain, any other request a chat chain: 400
+     * wrong_endpoint naming the field that chose it.
+     */
     public void select(Exchange exchange, GatewayRequest request, String chain, String reason) {
+        boolean embeddingsChain = embeddingsChains.contains(chain);
+        if (embeddingsChain != request.embeddings()) {
+            String field = reason != null && (reason.equals("chain") || reason.equals("x-gateway-chain")) ? reason : "model";
+            String chosen = reason != null && reason.startsWith("model=") ? "Model '" + reason.substring(6) + "'"
+                    : "The " + field + " of this request";
+            throw new dev.aigateway.api.GatewayException(400, "invalid_request_error", "wrong_endpoint", field,
+                    chosen + " selects chain '" + chain + "', which serves " + (embeddingsChain
+                            ? "embeddings: send it to POST /v1/embeddings, or name a chat model here"
+                            : "chat, not embeddings: name an embeddings model (GET /v1/models lists each model's endpoints)"));
+        }
         request.selectChain(chain, reason);
         exchange.setProperty(ENDPOINT, endpoint(chain));
     }
@@ -119,7 +156,9 @@ public final class LiveChains extends ModelLifecycleStrategySupport implements S
             // thrown into route loading: the gateway does not start with a chain it could never serve
             expandTiers(template);
             checkProviders(template);
+            boolean embed = checkEndpoint(template);
             checkAliases(template);
+            publishEndpoint(id.substring(PREFIX.length()), embed, deployments(template));
             pending.put(id, template);
         }
     }
@@ -165,6 +204,7 @@ public final class LiveChains extends ModelLifecycleStrategySupport implements S
         try {
             expandTiers(template);
             checkProviders(template);
+            boolean embed = checkEndpoint(template);
             Map<String, String> models = checkAliases(template);
             awaitAdded(template);
             // the reload appended the edited template: only the newest may stay under this id. An editor's
@@ -196,6 +236,7 @@ public final class LiveChains extends ModelLifecycleStrategySupport implements S
                 throw new IllegalStateException("the template's route must start from direct:" + templateId
                         + "-{{version}}");
             }
+            publishEndpoint(chain, embed, deployments(template));
             String previous = liveRoute.put(chain, routeId);
             publishAliases(chain, models);
             sources.put(chain, sourceOf(template));
@@ -226,6 +267,87 @@ public final class LiveChains extends ModelLifecycleStrategySupport implements S
                         + String.join(", ", providers));
             }
         }
+    }
+
+    /**
+     * The template parameter "endpoint" (its defaultValue): {@value #EMBEDDINGS} for a chain serving POST /v1/embeddings,
+     * else (absent, or chat.completions) a chat chain. An embeddings chain must name only providers serving embeddings
+     * of one dimension (EmbeddingModels.checkChain): else it is refused, with one line naming chain, providers and
+     * dimensions.
+     */
+    private boolean checkEndpoint(RouteTemplateDefinition template) {
+        String endpoint = null;
+        for (var p : template.getTemplateParameters() == null ? List.<org.apache.camel.model.RouteTemplateParameterDefinition>of()
+                : template.getTemplateParameters()) {
+            if ("endpoint".equals(p.getName())) {
+                endpoint = p.getDefaultValue() == null ? null : p.getDefaultValue().trim();
+            }
+        }
+        if (endpoint == null || endpoint.isEmpty() || CHAT_ENDPOINTS.get(0).equals(endpoint)) {
+            return false;
+        }
+        if (!EMBEDDINGS.equals(endpoint)) {
+            throw new SettingException("Chain file " + sourceOf(template) + " has endpoint '" + endpoint + "': "
+                    + EMBEDDINGS + " or " + CHAT_ENDPOINTS.get(0) + " (the default)");
+        }
+        if (embeddings != null) {
+            try {
+                embeddings.checkChain(template.getId().substring(PREFIX.length()), deployments(template));
+            } catch (SettingException e) {
+                throw new SettingException("Chain file " + sourceOf(template) + ": " + e.getMessage());
+            }
+        }
+        return true;
+    }
+
+    /** The deployments a (tier-expanded) chain template calls, in chain order. */
+    private List<String> deployments(RouteTemplateDefinition template) {
+        if (template.getRoute() == null) {
+            return List.of();
+        }
+        return providersNamed(template.getRoute().getOutputs(), new ArrayList<>()).stream()
+                .filter(n -> !Tiers.STEP_BREAKER.equals(n) && !n.contains("{{")).distinct().toList();
+    }
+
+    private void publishEndpoint(String chain, boolean embed, List<String> deployments) {
+        deploymentsOf.put(chain, deployments);
+        if (embed) {
+            embeddingsChains.add(chain);
+        } else {
+            embeddingsChains.remove(chain);
+        }
+    }
+
+    /** True when the live version of {@code chain} serves embeddings. */
+    public boolean servesEmbeddings(String chain) {
+        return embeddingsChains.contains(chain);
+    }
+
+    /**
+     * GET /v1/models: what the model selecting these chains serves ("endpoints") and its context window, the smallest
+     * provider.&lt;p&gt;.context-window among the chains' providers (null when none is configured, and for an embeddings
+     * model: a chat window says nothing about its input limit).
+     */
+    public void describe(List<String> chains, com.fasterxml.jackson.databind.node.ObjectNode model) {
+        java.util.Set<String> endpoints = new java.util.LinkedHashSet<>();
+        long window = Long.MAX_VALUE;
+        for (String chain : chains) {
+            if (embeddingsChains.contains(chain)) {
+                endpoints.add(EMBEDDINGS);
+                continue;
+            }
+            endpoints.addAll(CHAT_ENDPOINTS);
+            for (String d : deploymentsOf.getOrDefault(chain, List.of())) {
+                long w = contextWindow.applyAsLong(d);
+                window = w > 0 ? Math.min(window, w) : window;
+            }
+        }
+        if (window == Long.MAX_VALUE) {
+            model.putNull("context_window");
+        } else {
+            model.put("context_window", window);
+        }
+        endpoints.forEach(model.putArray("endpoints")::add);
     }
 
     private static List<String> providersNamed(List<ProcessorDefinition<?>> steps, List<String> names) {

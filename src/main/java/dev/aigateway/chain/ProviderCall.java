@@ -11,6 +11,8 @@ import org.apache.camel.component.http.HttpMethods;
 import dev.aigateway.api.ChatRequest;
 import dev.aigateway.api.ChatResult;
 import dev.aigateway.api.ProviderRejection;
+import dev.aigateway.embeddings.EmbeddingAnswers;
+import dev.aigateway.embeddings.EmbeddingModels;
 import dev.aigateway.health.ProviderHealth;
 import dev.aigateway.metrics.GatewayMetrics;
 import dev.aigateway.provider.Provider;
@@ -50,6 +52,7 @@ public class ProviderCall {
     private final AnswerStreams streams;
     /** Which errors fall back (README "Fallback rules"); set by GatewayBeans, defaults to today's policy. */
     private FallbackRules rules = new FallbackRules(key -> null, java.util.List.of());
+    private EmbeddingModels embeddings;
 
     public ProviderCall(Providers providers, Cooldowns cooldowns, ProviderHealth health, GatewayMetrics metrics,
             AnswerStreams streams, long quotaCooldownMs) {
@@ -63,6 +66,11 @@ public class ProviderCall {
 
     public void fallbackRules(FallbackRules rules) {
         this.rules = rules;
+    }
+
+    /** What each provider serves on POST /v1/embeddings (set by GatewayBeans). */
+    public void embeddings(EmbeddingModels embeddings) {
+        this.embeddings = embeddings;
     }
 
     public void prepare(Exchange exchange, String name) throws IOException {
@@ -81,9 +89,11 @@ public class ProviderCall {
             health.check(name);
         }
         GatewayRequest.Key key = gateway.key();
-        if (key != null && !key.allowsModel(provider.settings().model())) {
-            throw new ProviderSkippedException(name, "model_not_allowed", "this API key may not use model "
-                    + provider.settings().model());
+        // an embeddings request (POST /v1/embeddings) calls the provider's embedding model at its embeddings URL
+        boolean embed = gateway.embeddings();
+        String model = modelOf(gateway, provider);
+        if (key != null && !key.allowsModel(model)) {
+            throw new ProviderSkippedException(name, "model_not_allowed", "this API key may not use model " + model);
         }
         ChatRequest request = gateway.chatRequest();
         AnswerStream answer = AnswerStream.of(gateway);
@@ -102,7 +112,7 @@ public class ProviderCall {
         m.removeHeaders("*");
         // the enum itself: a String would go through a slow type-converter lookup on every call
         m.setHeader(Exchange.HTTP_METHOD, HttpMethods.POST);
-        String url = provider.chatUrl(answer != null);
+        String url = embed ? provider.adapter().embeddingsUrl(provider.baseUrl(), model) : provider.chatUrl(answer != null);
         m.setHeader(Exchange.HTTP_URI, url);
         m.setHeader(Exchange.CONTENT_TYPE, "application/json");
         String credential = provider.credential().value();
@@ -117,7 +127,8 @@ public class ProviderCall {
             // no compression: a stream is read as it arrives and dropped (not drained) when it breaks
             m.setHeader("Accept-Encoding", "identity");
         }
-        byte[] body = provider.adapter().buildRequest(request, provider.settings(), answer != null);
+        byte[] body = embed ? provider.adapter().buildEmbeddingsRequest(request.body(), model)
+                : provider.adapter().buildRequest(request, provider.settings(), answer != null);
         // signed last, over the exact bytes sent (Bedrock's SigV4); other APIs add nothing here
         provider.adapter().sign("POST", url, body, provider.credential()).forEach(m::setHeader);
         exchange.setProperty(SENT_BYTES, body.length);
@@ -129,6 +140,8 @@ public class ProviderCall {
         Provider provider = providers.get(name);
         GatewayRequest gateway = GatewayRequest.of(exchange);
         AttemptLog log = gateway.attempts();
+        boolean embed = gateway.embeddings();
+        String model = modelOf(gateway, provider);
         Message m = exchange.getMessage();
         int status = m.getHeader(Exchange.HTTP_RESPONSE_CODE, 0, Integer.class);
         AnswerStream answer = AnswerStream.of(gateway);
@@ -144,12 +157,30 @@ public class ProviderCall {
             } catch (StreamBrokenException e) {
                 throw new ProviderFailedException(name, e.outcome(), status, e.getMessage());
             }
-            metrics.attempt(name, provider.settings().model(), "ok", log.finish(name, "ok", status, null), true);
+            metrics.attempt(name, model, "ok", log.finish(name, "ok", status, null), true);
             cooldowns.succeeded(name);
             m.setBody(result);
             return;
         }
         byte[] body = m.getBody(byte[].class);
+        if (status >= 200 && status < 300 && embed) {
+            m.removeHeaders("*");
+            ChatResult result;
+            try {
+                // vectors of another length than the chain's are the provider's failure: the chain falls back
+                result = EmbeddingAnswers.read(body, embeddings.of(name), gateway.chatRequest(), 0);
+            } catch (EmbeddingAnswers.Unusable e) {
+                throw new ProviderFailedException(name, e.outcome(), status, e.getMessage());
+            } catch (RuntimeException e) {
+                throw new ProviderFailedException(name, "bad_response", status, "unreadable answer: " + e.getMessage());
+            }
+            long latency = log.finish(name, "ok", status, null);
+            metrics.attempt(name, model, "ok", latency, true);
+            cooldowns.succeeded(name);
+            metrics.usage(name, model, result.promptTokens(), 0, result.costUsd());
+            m.setBody(withLatency(result, latency));
+            return;
+        }
         if (status >= 200 && status < 300) {
             m.removeHeaders("*"); // the provider's response headers must not reach our client
             ChatResult result;
@@ -167,14 +198,14 @@ public class ProviderCall {
                         + result.finishReason());
             }
             long latency = log.finish(name, "ok", status, null);
-            metrics.attempt(name, provider.settings().model(), "ok", latency, true);
+            metrics.attempt(name, model, "ok", latency, true);
             cooldowns.succeeded(name);
             if (answer != null) {
                 // asked to stream, answered whole: the answer stream still records it (and a live client gets it)
                 m.setBody(ProviderStream.relayWhole(answer, provider.settings(), result, sentBytes, System.nanoTime()));
                 return;
             }
-            metrics.usage(name, provider.settings().model(), result.promptTokens(), result.completionTokens(), result.costUsd());
+            metrics.usage(name, model, result.promptTokens(), result.completionTokens(), result.costUsd());
             m.setBody(withLatency(result, latency));
             return;
         }
@@ -189,25 +220,25 @@ public class ProviderCall {
             throw new ProviderFailedException(name, "prefill_refused", status, message);
         }
         boolean continuation = answer != null && answer.continuing();
-        if (!continuation && FallbackRules.isContextOverflow(error) && rules.fallsBack(name, FallbackRules.CONTEXT_WINDOW)) {
+        if (!continuation && !embed && FallbackRules.isContextOverflow(error) && rules.fallsBack(name, FallbackRules.CONTEXT_WINDOW)) {
             // a bigger window may take it: steps whose window is not larger are skipped (FallbackRules.checkStep)
             gateway.overflowed(rules.contextWindow(name));
             throw new ProviderDeclinedException(name, "context_window_exceeded", status, message);
         }
-        if (!continuation && FallbackRules.isContentFilter(error) && rules.contentFilterFallsBack(name)) {
+        if (!continuation && !embed && FallbackRules.isContentFilter(error) && rules.contentFilterFallsBack(name)) {
             gateway.setLastRefusal(rejection(name, status, error));
             throw new ProviderDeclinedException(name, "content_filter", status, message);
         }
         // a continuation is the gateway's request, not the client's: its refusal falls back like any failure
         if (UpstreamErrors.isClientError(error) && !(answer != null && answer.continuing())) {
-            metrics.attempt(name, provider.settings().model(), "client_error",
+            metrics.attempt(name, model, "client_error",
                     log.finish(name, "client_error", status, message), true);
             m.setBody(rejection(name, status, error));
             return;
         }
         if (status == 401 && keyChangedSinceCall(exchange, provider)) {
             // the key was rotated while this call was out (an expired token, a new key file): once more with it
-            metrics.attempt(name, provider.settings().model(), "auth_retried",
+            metrics.attempt(name, model, "auth_retried",
                     log.finish(name, "auth_retried", status, message), true);
             exchange.setProperty("gatewayKeyRetried-" + name, true);
             exchange.setProperty(CALL_AGAIN, true);
@@ -225,7 +256,7 @@ public class ProviderCall {
         int statusClass = status == 400 ? 401 : status;
         if (!rules.fallsBackOnStatus(name, statusClass) && !continuation) {
             // left out of gateway.fallback-on: the client gets the provider's error, no one else is called
-            metrics.attempt(name, provider.settings().model(), outcome, log.finish(name, outcome, status, message), true);
+            metrics.attempt(name, model, outcome, log.finish(name, outcome, status, message), true);
             m.setBody(rejection(name, status, error));
             return;
         }
@@ -246,6 +277,11 @@ public class ProviderCall {
         int used = exchange.getProperty(KEY_USED, 0, Integer.class);
         String now = provider.credential().reload(used);
         return now != null && now.hashCode() != used;
+    }
+
+    /** The model a call asks for: the provider's embedding model for an embeddings request, else its chat model. */
+    private String modelOf(GatewayRequest gateway, Provider provider) {
+        return gateway.embeddings() ? embeddings.of(provider.name()).model() : provider.settings().model();
     }
 
     private static ChatResult withLatency(ChatResult r, long latency) {

@@ -193,10 +193,20 @@ public class GatewayBeans implements CamelConfiguration {
                 settings.integer("gateway.max-n", 1, Integer.MAX_VALUE), settings.oneOf("gateway.unknown-fields", "reject", "drop"))
                 .models(new dev.aigateway.api.ModelRoutes(chains::aliases, required.apply("gateway.default-chain"),
                         settings.oneOf("gateway.models.unknown", "reject", "default"))
-                        .autoChains(required.apply("gateway.auto.budget-chain"), required.apply("gateway.auto.premium-chain")))
+                        .autoChains(required.apply("gateway.auto.budget-chain"), required.apply("gateway.auto.premium-chain"))
+                        .describedBy(chains::describe).embeddingsChains(chains::servesEmbeddings))
                 .auto(new dev.aigateway.api.AutoRoutes(required.apply("gateway.auto.premium-chain"),
                         required.apply("gateway.auto.budget-chain"),
                         settings.integer("gateway.auto.premium-over-tokens", 0, Integer.MAX_VALUE)));
+        // issue 14: POST /v1/embeddings through embeddings chains (provider.<name>.embedding-*, routes/chain-embeddings.yaml)
+        dev.aigateway.embeddings.EmbeddingModels embeddingModels = new dev.aigateway.embeddings.EmbeddingModels(providers, property);
+        context.getRegistry().lookupByNameAndType("providerCall", ProviderCall.class).embeddings(embeddingModels);
+        chains.embeddings(embeddingModels);
+        attempts.embeddings(embeddingModels);
+        chains.contextWindows(fallbackRules::contextWindow);
+        context.getRegistry().bind("embeddingsIngress", new dev.aigateway.embeddings.EmbeddingsIngress(
+                new dev.aigateway.embeddings.EmbeddingRequests(parser.modelRoutes(),
+                        settings.oneOf("gateway.unknown-fields", "reject", "drop")), chains, maxBodyBytes));
         context.getRegistry().bind("httpIngress", new HttpIngress(parser, providers, chains, metrics, streams,
                 settings.integer("gateway.max-body-bytes", 1, Integer.MAX_VALUE),
                 // the client APIs over the chat chains, each named by its route's gatewayClientApi property
@@ -303,7 +313,8 @@ public class GatewayBeans implements CamelConfiguration {
                             .start(config.integer("gateway.simulator.port", 0, 65535));
                 }
                 simulator.provider(s.name(), s.api(), config.duration("gateway.simulator.latency"),
-                        config.duration("gateway.simulator.chunk-interval"));
+                        config.duration("gateway.simulator.chunk-interval"))
+                        .embeddingDimensions(dev.aigateway.embeddings.EmbeddingSettings.read(s.name(), property).dimensions());
                 baseUrl = simulator.baseUrl(s.name());
                 if (credential instanceof dev.aigateway.provider.AwsCredentialChain && !credential.present()) {
                     // the simulator checks a signature's form, not its secret: sign with placeholder credentials

@@ -406,7 +406,8 @@ public final class Idempotency {
     }
 
     private static String scope(String ingress, GatewayRequest gateway) {
-        return ingress + "/" + (gateway.key() == null ? "-" : gateway.key().id());
+        // an embeddings request never replays a chat answer stored under the same id, nor the reverse
+        return ingress + (gateway.embeddings() ? "/embeddings" : "") + "/" + (gateway.key() == null ? "-" : gateway.key().id());
     }
 
     private static String origin(GatewayRequest gateway) {

@@ -99,6 +99,21 @@ public class KafkaIngress {
                     + raw.length + " bytes; the limit is " + maxRecordBytes + " (gateway.kafka.max-record-bytes)");
         }
         JsonNode root = loose != null ? loose : RequestParser.readJson(raw); // throws the precise 400 (empty, invalid JSON)
+        // "endpoint": which API the record speaks; embeddings go through an embeddings chain (EmbeddingsIngress)
+        JsonNode endpoint = root instanceof ObjectNode o ? o.remove("endpoint") : null;
+        if (endpoint != null && !endpoint.isNull()) {
+            String e = endpoint.asText("");
+            if (dev.aigateway.chain.LiveChains.EMBEDDINGS.equals(e) && endpoint.isTextual()) {
+                exchange.getContext().getRegistry().lookupByNameAndType("embeddingsIngress",
+                        dev.aigateway.embeddings.EmbeddingsIngress.class).readKafka(exchange, root, chain);
+                return;
+            }
+            // a Kafka record is an OpenAI chat request (or embeddings): the Messages and Responses shapes are HTTP only
+            if (!endpoint.isTextual() || !dev.aigateway.chain.LiveChains.CHAT_ENDPOINTS.get(0).equals(e)) {
+                throw GatewayException.invalid("endpoint", "'endpoint' must be "
+                        + dev.aigateway.chain.LiveChains.CHAT_ENDPOINTS.get(0) + " (the default) or embeddings");
+            }
+        }
         ChatRequest parsed = parser.parse(root, chain, c -> chains.endpoint(c) != null, gateway.budgetStepDown());
         ChatRequest request = parsed.withRequestId(gateway.requestId());
         gateway.setChatRequest(request);
@@ -160,7 +175,20 @@ public class KafkaIngress {
                 .put("chain", request.chain()).put("route", request.route());
         AnswerStream answer = AnswerStream.of(gateway);
         metrics.request("kafka", request.chain(), HttpIngress.outcome(result, answer), log.elapsedMs(), log.upstreamMs());
-        if (result instanceof ChatResult r) {
+        if (result instanceof ChatResult r && gateway.embeddings()) {
+            // an embeddings reply: the vectors as the client asked them (float or base64), with usage and cost
+            reply.put("endpoint", dev.aigateway.chain.LiveChains.EMBEDDINGS).put("success", true)
+                    .put("provider", r.provider()).put("model", r.model()).put("latency_ms", log.elapsedMs())
+                    .put("upstream_latency_ms", r.upstreamLatencyMs());
+            reply.set("data", r.completion().get("data"));
+            reply.putObject("tokens_used").put("prompt", r.promptTokens()).put("completion", 0)
+                    .put("total", r.promptTokens());
+            reply.put("cost_usd", r.costUsd());
+            if (exchange.getContext().getRegistry().lookupByNameAndType("providers", dev.aigateway.provider.Providers.class)
+                    .get(r.provider()).simulated()) {
+                reply.put("simulated", true);
+            }
+        } else if (result instanceof ChatResult r) {
             JsonNode choice = r.completion().path("choices").path(0);
             reply.put("success", true).put("content", choice.path("message").path("content").asText(null))
                     .put("provider", r.provider()).put("model", r.model()).put("latency_ms", log.elapsedMs())

@@ -37,6 +37,17 @@ public class AzureOpenAiAdapter extends OpenAiCompatibleAdapter {
         return "/models?api-version=" + API_VERSION;
     }
 
+    /**
+     * An Azure deployment serves one model: embeddings go to the deployment named by embedding-model, beside the
+     * chat deployment of the base URL ({@code .../openai/deployments/<embedding-model>/embeddings}).
+     */
+    @Override
+    public String embeddingsUrl(String baseUrl, String embeddingModel) {
+        int at = baseUrl.lastIndexOf("/deployments/");
+        String deployment = at < 0 ? baseUrl : baseUrl.substring(0, at) + "/deployments/" + embeddingModel;
+        return deployment + "/embeddings?api-version=" + API_VERSION;
+    }
+
     @Override
     public Map<String, String> headers(String apiKey) {
         return apiKey == null ? Map.of() : Map.of("api-key", apiKey);

@@ -44,6 +44,11 @@ public class OpenAiCompatibleAdapter implements ProviderAdapter {
     }
 
     @Override
+    public String embeddingsUrl(String baseUrl, String embeddingModel) {
+        return baseUrl + "/embeddings";
+    }
+
+    @Override
     public Map<String, String> headers(String apiKey) {
         return apiKey == null ? Map.of() : Map.of("Authorization", "Bearer " + apiKey);
     }

@@ -54,4 +54,25 @@ public interface ProviderAdapter {
 
     /** The vendor's error body, read into the fields the gateway reports. Never throws. */
     UpstreamError readError(int status, Map<String, Object> headers, byte[] body);
+
+    /**
+     * The URL of this API's embeddings endpoint, or null when the API has none (then no embeddings chain may name
+     * the provider). {@code embeddingModel}: provider.&lt;name&gt;.embedding-model.
+     */
+    default String embeddingsUrl(String baseUrl, String embeddingModel) {
+        return null;
+    }
+
+    /**
+     * The embeddings request body (OpenAI's wire): the client's input, dimensions and user with the provider's
+     * embedding model; vectors always asked as floats (the gateway checks their length and encodes base64 itself).
+     */
+    default byte[] buildEmbeddingsRequest(com.fasterxml.jackson.databind.node.ObjectNode clientBody, String embeddingModel)
+            throws IOException {
+        com.fasterxml.jackson.databind.node.ObjectNode body = clientBody.deepCopy();
+        body.retain("input", "dimensions", "user");
+        body.put("model", embeddingModel);
+        body.put("encoding_format", "float");
+        return dev.aigateway.api.Json.MAPPER.writeValueAsBytes(body);
+    }
 }

@@ -62,6 +62,8 @@ public final class GatewayRequest {
     private long promptTokens = -1;
     private Object lastRefusal;
     private Object stoppedWith;
+    /** POST /v1/embeddings (or a Kafka record with "endpoint": "embeddings"): the chat request's body holds its input. */
+    private boolean embeddings;
 
     /** This exchange's request, created (and set) when the exchange has none yet. */
     public static GatewayRequest of(Exchange exchange) {
@@ -221,7 +223,7 @@ public final class GatewayRequest {
      */
     public boolean promptExceeds(long window) {
         int bytes = bodyBytes >= 0 ? bodyBytes : originalRecord != null ? originalRecord.length : -1;
-        if (window <= 0 || chatRequest == null || bytes >= 0 && bytes < window) {
+        if (window <= 0 || chatRequest == null || embeddings || bytes >= 0 && bytes < window) {
             return false;
         }
         if (promptTokens < 0) {
@@ -260,5 +262,14 @@ public final class GatewayRequest {
 
     public void stopWith(Object answer) {
         this.stoppedWith = answer;
+    }
+
+    /** True for an embeddings request: it goes to an embeddings chain, and each provider call asks for vectors. */
+    public boolean embeddings() {
+        return embeddings;
+    }
+
+    public void setEmbeddings(boolean embeddings) {
+        this.embeddings = embeddings;
     }
 }

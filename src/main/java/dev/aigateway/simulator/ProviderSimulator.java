@@ -110,6 +110,9 @@ public final class ProviderSimulator implements AutoCloseable {
         private volatile JsonNode replyBody;
         private volatile String lastAnswer;
         private volatile Usage lastUsage;
+        /** Length of the vectors /v1/embeddings answers when the request names no dimensions (0: 1536). */
+        private volatile int embeddingDimensions;
+        private final AtomicLong embeddingCalls = new AtomicLong();
 
         Simulated(String name, String api, long latencyMs, long chunkMs) {
             this.name = name;
@@ -121,6 +124,17 @@ public final class ProviderSimulator implements AutoCloseable {
 
         public long calls() {
             return calls.get();
+        }
+
+        /** The vectors' length when a request names no dimensions (an embedding model's native size). */
+        public Simulated embeddingDimensions(int dimensions) {
+            this.embeddingDimensions = dimensions;
+            return this;
+        }
+
+        /** Embeddings calls since the last reset (also counted in {@link #calls()}). */
+        public long embeddingCalls() {
+            return embeddingCalls.get();
         }
 
         public Faults faults() {
@@ -231,6 +245,7 @@ public final class ProviderSimulator implements AutoCloseable {
             faultsLeft = null;
             probes.set(0);
             streams.set(0);
+            embeddingCalls.set(0);
             maxInFlight.set(inFlight.get());
             lastRequest = null;
             lastAnswer = null;
@@ -362,12 +377,17 @@ public final class ProviderSimulator implements AutoCloseable {
             case "anthropic" -> "/v1/messages".equals(rest);
             default -> nativeCall != null;
         };
-        if (!chat || !"POST".equals(req.method().name())) {
+        // OpenAI-wire providers also serve embeddings, with the same faults as chat
+        boolean embeddings = "openai".equals(sim.api) && "/v1/embeddings".equals(rest);
+        if (!chat && !embeddings || !"POST".equals(req.method().name())) {
             send(req.response(), 404, error(sim, "not_found_error", "unknown path " + req.path()));
             return;
         }
         req.body().onSuccess(body -> {
             sim.calls.incrementAndGet();
+            if (embeddings) {
+                sim.embeddingCalls.incrementAndGet();
+            }
             sim.callNanos.add(System.nanoTime());
             String key = req.getHeader("authorization") != null ? req.getHeader("authorization")
                     : req.getHeader("x-api-key") != null ? req.getHeader("x-api-key") : req.getHeader("x-goog-api-key");
@@ -404,7 +424,11 @@ public final class ProviderSimulator implements AutoCloseable {
                     && sim.faultAllowed();
             later(f.latencyMs(), () -> {
                 try {
-                    answer(req, sim, f, faulty ? f.mode() : null, request, stream);
+                    if (embeddings) {
+                        embed(req, sim, f, faulty ? f.mode() : null, request);
+                    } else {
+                        answer(req, sim, f, faulty ? f.mode() : null, request, stream);
+                    }
                 } catch (RuntimeException e) {
                     // a simulator bug must not look like a hanging provider
                     LOG.warn("Simulated provider {} failed to answer", sim.name, e);
@@ -416,6 +440,65 @@ public final class ProviderSimulator implements AutoCloseable {
                 }
             });
         });
+    }
+
+    /**
+     * An embeddings answer: per input a deterministic unit vector (seeded by provider and input, so two providers
+     * give different vectors for the same text) of the request's dimensions, else the provider's configured length.
+     * The faults are chat's (stream faults strike as their whole-answer kin).
+     */
+    private void embed(HttpServerRequest req, Simulated sim, Faults f, String fault, JsonNode request) {
+        HttpServerResponse res = req.response();
+        if (res.closed()) {
+            return;
+        }
+        if (fault != null) {
+            beforeAnswer(req, sim, f, UNSTREAMED.getOrDefault(fault, fault));
+            return;
+        }
+        JsonNode input = request == null ? null : request.get("input");
+        if (input == null || input.isNull() || input.isArray() && input.isEmpty()) {
+            send(res, 400, error(sim, "invalid_request_error", "'input' is required"));
+            return;
+        }
+        int dims = request.path("dimensions").asInt(sim.embeddingDimensions > 0 ? sim.embeddingDimensions : 1536);
+        List<String> items = new java.util.ArrayList<>();
+        if (input.isTextual() || input.isArray() && input.get(0).isIntegralNumber()) {
+            items.add(input.toString());
+        } else {
+            input.forEach(i -> items.add(i.toString()));
+        }
+        ObjectNode body = Json.object().put("object", "list");
+        com.fasterxml.jackson.databind.node.ArrayNode data = body.putArray("data");
+        long tokens = 0;
+        for (int i = 0; i < items.size(); i++) {
+            com.fasterxml.jackson.databind.node.ArrayNode v = data.addObject().put("object", "embedding").put("index", i)
+                    .putArray("embedding");
+            for (float x : simulatedVector(sim.name, items.get(i), dims)) {
+                v.add(x);
+            }
+            tokens += Math.max(1, items.get(i).length() / 4);
+        }
+        body.put("model", request.path("model").asText("sim-embedding"));
+        body.putObject("usage").put("prompt_tokens", tokens).put("total_tokens", tokens);
+        sim.lastUsage = new Usage(tokens, 0);
+        send(res, 200, body);
+    }
+
+    /** The vector the simulated {@code provider} gives {@code input}: unit length, the same on every call. */
+    public static float[] simulatedVector(String provider, String input, int dims) {
+        java.util.Random random = new java.util.Random((provider + "|" + input).hashCode());
+        float[] v = new float[dims];
+        double norm = 0;
+        for (int i = 0; i < dims; i++) {
+            v[i] = (float) random.nextGaussian();
+            norm += v[i] * v[i];
+        }
+        float scale = (float) (1 / Math.sqrt(norm));
+        for (int i = 0; i < dims; i++) {
+            v[i] *= scale;
+        }
+        return v;
     }
 
     /** @param fault the fault mode striking this call, or null */

@@ -49,7 +49,7 @@ public final class AnswerStreams implements AutoCloseable {
         GatewayRequest gateway = GatewayRequest.of(exchange);
         ChatRequest request = gateway.chatRequest();
         // several choices are only collected whole: the stream logic follows one
-        if (internal && gateway.answerStream() == null && request != null && request.choices() == 1) {
+        if (internal && gateway.answerStream() == null && request != null && !gateway.embeddings() && request.choices() == 1) {
             gateway.setAnswerStream(new AnswerStream(new AnswerCollector(), this));
         }
     }

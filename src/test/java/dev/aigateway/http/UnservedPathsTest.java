@@ -19,13 +19,13 @@ class UnservedPathsTest {
 
     @Test
     void anUnknownPathIsA404JsonErrorNamingItAndWhatIsServed() {
-        HttpResponse<String> r = gw.post("/v1/embeddings", "application/json", "{\"input\":\"hi\"}");
+        HttpResponse<String> r = gw.post("/v1/images/generations", "application/json", "{\"prompt\":\"hi\"}");
         assertEquals(404, r.statusCode(), r.body());
         assertEquals("application/json", r.headers().firstValue("content-type").orElseThrow());
         JsonNode error = TestGateway.json(r).path("error");
         assertEquals("not_found", error.path("code").asText(), r.body());
         assertEquals("invalid_request_error", error.path("type").asText(), r.body());
-        assertTrue(error.path("message").asText().startsWith("No endpoint POST /v1/embeddings on this gateway"), r.body());
+        assertTrue(error.path("message").asText().startsWith("No endpoint POST /v1/images/generations on this gateway"), r.body());
         assertTrue(error.path("message").asText().contains("POST /v1/chat/completions"), r.body());
         assertEquals(404, gw.get("/").statusCode());
         assertEquals("not_found", TestGateway.json(gw.get("/nope/deeper?x=1")).at("/error/code").asText());
