@@ -212,7 +212,9 @@ class ChainFallbackTest {
             assertEquals(null, chains.put(m.path("id").asText(), chain), "ids are unique: " + r.body());
         }
         // auto is not the default chain's: it chooses between the budget and premium chains per request
+        // embeddings aliases select the embeddings chains (routes/chain-*embeddings.yaml)
         assertEquals(Map.of("auto", "[\"budget\",\"premium\"]", "gpt-4.1", "default", "claude-sonnet-4-5", "claude", "deepseek-chat",
-                "deepseek", "gemini-2.5-flash", "gemini", "premium", "premium", "budget", "budget"), chains);
+                "deepseek", "gemini-2.5-flash", "gemini", "premium", "premium", "budget", "budget", "embeddings", "embeddings",
+                "text-embedding-3-small", "embeddings", "gemini-embedding-001", "gemini-embeddings"), chains);
     }
 }
