@@ -10,7 +10,7 @@ COPY src ./src
 RUN mvn -B package -DskipTests
 
 # --- runtime stage: the jar and its lib/ (manifest Class-Path lib/) on a JRE --------------------------
-# JDK 21+ runs HTTP requests on virtual threads (see the README, Concurrency)
+# JDK 21+ runs HTTP requests on virtual threads (see docs/operations.md, Concurrency)
 FROM eclipse-temurin:25-jre
 # the gateway never runs as root: a system user of its own (uid 10001; a mounted config/ it writes
 # gateway-keys.json into must be writable by it)
@@ -26,7 +26,7 @@ COPY --chown=gateway:gateway config/ ./config/
 RUN mkdir -p data && chown gateway:gateway data
 USER 10001:10001
 # in a container the API and metrics must listen beyond loopback to be reachable through the published
-# ports (outside a container they bind 127.0.0.1 unless auth is on: see the README, Security defaults)
+# ports (outside a container they bind 127.0.0.1 unless auth is on: see docs/keys.md, Security defaults)
 ENV GATEWAY_HTTP_HOST=0.0.0.0 CAMEL_MANAGEMENT_HOST=0.0.0.0
 # gateway.http.port; 8099 is the simulator's fault switch (docker-compose.yml publishes it on the host's loopback)
 EXPOSE 8080 9876

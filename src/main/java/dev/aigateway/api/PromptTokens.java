@@ -14,7 +14,7 @@ import com.knuddels.jtokkit.api.EncodingType;
  * anyway). Other models' tokenizers differ by some percent: this is a size for routing, not a bill.
  */
 public final class PromptTokens {
-    /** The encoding counted with; named in the README. */
+    /** The encoding counted with; named in docs/routing.md (model auto). */
     public static final String ENCODING_NAME = "o200k_base";
     private static final Encoding ENCODING = Encodings.newLazyEncodingRegistry().getEncoding(EncodingType.O200K_BASE);
 

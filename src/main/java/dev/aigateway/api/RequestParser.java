@@ -192,7 +192,7 @@ public final class RequestParser {
         String first = unknown.get(0);
         if (!dropUnknown) {
             throw unsupported(abbreviate(first), "Unrecognized request argument supplied: '" + abbreviate(first)
-                    + "'. This gateway forwards only the chat-completions fields listed in its README (Errors); "
+                    + "'. This gateway forwards only the chat-completions fields listed in its docs/api.md (Which request fields reach a provider); "
                     + (unknown.size() > 1 ? unknown.size() + " unknown fields in all" : "no other unknown field"));
         }
         for (String f : unknown) {

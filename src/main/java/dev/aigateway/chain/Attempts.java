@@ -36,7 +36,7 @@ public class Attempts {
     private final ProducerTemplate template;
     private final Cooldowns cooldowns;
     private final long waitForCooldownMaxMs;
-    /** Which errors fall back (README "Fallback rules"); set by GatewayBeans, defaults to today's policy. */
+    /** Which errors fall back (docs/failover.md "Fallback rules"); set by GatewayBeans, defaults to today's policy. */
     private FallbackRules rules = new FallbackRules(key -> null, List.of());
 
     public void fallbackRules(FallbackRules rules) {

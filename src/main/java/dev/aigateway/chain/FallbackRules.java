@@ -14,7 +14,7 @@ import dev.aigateway.config.Settings;
 import dev.aigateway.provider.UpstreamError;
 
 /**
- * Which upstream errors make a chain go on (README "Fallback rules"): {@code gateway.fallback-on} and
+ * Which upstream errors make a chain go on (docs/failover.md "Fallback rules"): {@code gateway.fallback-on} and
  * {@code gateway.content-filter}, each overridable per provider, and every provider's context window.
  * A deployment ({@code openai.us}) reads {@code provider.openai.deployment.us.<key>}, then {@code provider.openai.<key>}.
  */

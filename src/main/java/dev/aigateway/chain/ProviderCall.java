@@ -50,7 +50,7 @@ public class ProviderCall {
     private final ProviderHealth health;
     private final GatewayMetrics metrics;
     private final AnswerStreams streams;
-    /** Which errors fall back (README "Fallback rules"); set by GatewayBeans, defaults to today's policy. */
+    /** Which errors fall back (docs/failover.md "Fallback rules"); set by GatewayBeans, defaults to today's policy. */
     private FallbackRules rules = new FallbackRules(key -> null, java.util.List.of());
     private EmbeddingModels embeddings;
 

@@ -28,7 +28,7 @@ public class SettingException extends IllegalStateException {
             if (t instanceof org.apache.camel.PropertyBindingException p) {
                 String prefix = p.getOptionPrefix() == null ? "" : p.getOptionPrefix();
                 String name = p.getOptionKey() != null ? p.getOptionKey() : p.getPropertyName();
-                // Camel reports shutdownTimeout; the file and the README say shutdown-timeout
+                // Camel reports shutdownTimeout; the file and docs/settings.md say shutdown-timeout
                 String key = (prefix.isEmpty() || prefix.endsWith(".") ? prefix : prefix + ".")
                         + name.replaceAll("([a-z0-9])([A-Z])", "$1-$2").toLowerCase(java.util.Locale.ROOT);
                 Throwable root = p;
@@ -37,7 +37,7 @@ public class SettingException extends IllegalStateException {
                 }
                 return new SettingException("Setting " + key + " (env " + Settings.envName(key) + ") = '"
                         + p.getValue() + "' cannot be read by Camel (" + (root == p ? "no such option" : root.getMessage())
-                        + "); accepted: see its row in the README Settings table");
+                        + "); accepted: see its row in docs/settings.md");
             }
         }
         return null;

@@ -56,7 +56,7 @@ public final class KafkaSetup {
     }
 
     /**
-     * Idempotent replies (README "Idempotent replies"): with Kafka the store is the topic
+     * Idempotent replies (docs/api.md "Idempotent replies"): with Kafka the store is the topic
      * gateway.idempotency.topic, read by every instance; without it, this instance's own memory.
      */
     private static void bindIdempotency(CamelContext context, Function<String, String> required, GatewayMetrics metrics,

@@ -14,7 +14,7 @@ import io.micrometer.core.instrument.Timer;
 import dev.aigateway.provider.Providers;
 
 /**
- * The gateway's own meters (Prometheus names in the README): requests by ingress/chain/outcome, every
+ * The gateway's own meters (Prometheus names in docs/operations.md): requests by ingress/chain/outcome, every
  * provider attempt with its latency percentiles, fallbacks, tokens, cost, breaker transitions, health.
  * Tags are bounded: provider and model come from the configuration, never from a request.
  */

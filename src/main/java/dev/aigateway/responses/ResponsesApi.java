@@ -10,8 +10,8 @@ import dev.aigateway.http.ClientApi;
 import dev.aigateway.stream.SseDialect;
 
 /**
- * {@code POST /v1/responses}: a stateless subset of OpenAI's Responses API over the chat chains (README
- * "Responses API"). The request is translated by {@link ResponsesRequest}, the answer becomes a
+ * {@code POST /v1/responses}: a stateless subset of OpenAI's Responses API over the chat chains
+ * (docs/responses.md). The request is translated by {@link ResponsesRequest}, the answer becomes a
  * {@code response} object, a stream {@code response.*} events ({@link ResponsesSse}); errors keep the OpenAI
  * shape the gateway already speaks.
  */

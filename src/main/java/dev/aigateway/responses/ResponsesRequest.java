@@ -62,7 +62,7 @@ final class ResponsesRequest {
             } else if (name.equals("max_output_tokens")) {
                 chat.set("max_tokens", v);
             } else if (name.equals("store")) {
-                // nothing is stored either way (README): true, OpenAI's default, is accepted and answered store: false
+                // nothing is stored either way (docs/responses.md): true, OpenAI's default, is accepted and answered store: false
                 if (!v.isNull() && !v.isBoolean()) {
                     throw GatewayException.invalid("store", "'store' must be true or false");
                 }

@@ -18,7 +18,7 @@ import dev.aigateway.api.Json;
 import dev.aigateway.simulator.Faults;
 
 /**
- * Fallback by error class (README "Fallback rules") on the default chain openai → anthropic → deepseek,
+ * Fallback by error class (docs/failover.md "Fallback rules") on the default chain openai → anthropic → deepseek,
  * with small context windows (openai 8000, anthropic 4000, deepseek 16000), content-filter=fallback for
  * anthropic and deepseek only, openai falling back on everything but 401, anthropic on everything but timeouts.
  * Upstream errors are recorded provider bodies (src/test/resources/fixtures).

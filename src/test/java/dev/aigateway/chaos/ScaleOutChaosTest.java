@@ -194,7 +194,7 @@ class ScaleOutChaosTest {
                 java.util.function.Predicate<String> budgeted = i -> Integer.parseInt(i) % BUDGETED_EVERY == 0;
                 long budgetAdmitted = replies.admittedWith(budgeted);
                 double budgetSpent = replies.costOf(budgeted);
-                // the documented overshoot (README "Usage across instances and restarts"): the requests in flight in
+                // the documented overshoot (docs/keys.md "Usage across instances and restarts"): the requests in flight in
                 // the cluster when the limit is crossed (4 instances × max-in-flight), plus what the 3 other instances
                 // admit within one publish interval (1 s: two rounds of max-in-flight at 500 ms per answer)
                 long overshootBound = 4L * MAX_IN_FLIGHT + 3L * MAX_IN_FLIGHT * (1000 / UPSTREAM_MS);
@@ -229,7 +229,7 @@ class ScaleOutChaosTest {
                         () -> assertEquals(List.of(), storedThenRepeated, "replies stored, then sent again: "
                                 + replies.duplicated()),
                         // what is left: replies acknowledged by the broker in the milliseconds before the kill whose
-                        // store write was still on its way (README: Delivery guarantee); bounded by what was in flight
+                        // store write was still on its way (docs/kafka.md: Delivery guarantee); bounded by what was in flight
                         () -> assertTrue(replies.duplicates() <= inFlightAtKill, "duplicates " + replies.duplicates()
                                 + " > the killed instance's in-flight " + inFlightAtKill + ": " + replies.duplicated()),
                         () -> assertEquals(List.of(), sentLongBeforeTheKill, "duplicates whose first reply went out more "

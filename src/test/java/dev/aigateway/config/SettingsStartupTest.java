@@ -70,7 +70,7 @@ class SettingsStartupTest {
         String output = startAndExpectExit(Map.of(env, value), dir);
         String error = theOnlyErrorLine(output);
         if (accepted == null) { // a camel.* key Camel binds itself: its own reason, and where the forms are
-            accepted = "see its row in the README Settings table";
+            accepted = "see its row in docs/settings.md";
             assertTrue(error.contains("The gateway could not start: Setting " + key + " (env " + env + ") = '" + value
                     + "' cannot be read by Camel ("), output);
         } else {

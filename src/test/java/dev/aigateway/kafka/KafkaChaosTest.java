@@ -84,7 +84,7 @@ class KafkaChaosTest {
         assertEquals(400, replies.size(), "every request answered by a provider: " + summary(replies));
         long duplicated = replies.values().stream().filter(c -> c > 1).count();
         // a batch whose replies or commit failed while the broker was down is consumed again: its replies may
-        // come twice, but only those of records the gateway had in flight when it went down (README: Delivery guarantee)
+        // come twice, but only those of records the gateway had in flight when it went down (docs/kafka.md: Delivery guarantee)
         assertTrue(duplicated <= inFlightAtRestart.get(), "duplicated " + duplicated + " > in flight at the restart "
                 + inFlightAtRestart.get() + ": " + summary(replies));
     }
