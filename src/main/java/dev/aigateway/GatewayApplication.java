@@ -26,6 +26,9 @@ public final class GatewayApplication {
             if (setting == null) {
                 setting = SettingException.fromCamel(e); // a camel.* key Camel could not bind
             }
+            if (setting == null && portInUse(e)) {
+                setting = new SettingException(e.getMessage()); // e.g. gateway.simulator.port taken: the message names it
+            }
             if (setting != null) {
                 // an operator's mistake, fully described by its message: one line, no stack trace
                 LoggerFactory.getLogger(GatewayApplication.class).error("The gateway could not start: {}", setting.getMessage());
@@ -34,6 +37,15 @@ public final class GatewayApplication {
             }
             System.exit(1);
         }
+    }
+
+    private static boolean portInUse(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof java.net.BindException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** A configured, not yet started gateway; {@code overrides} win over the properties file (tests use them). */

@@ -91,6 +91,24 @@ class SettingsStartupTest {
     }
 
     @Test
+    void apiPortInUseStopsStartUpWithOneLine(@TempDir Path dir) throws Exception {
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+            String error = theOnlyErrorLine(startAndExpectExit(
+                    Map.of("GATEWAY_HTTP_PORT", String.valueOf(taken.getLocalPort())), dir));
+            assertTrue(error.contains("gateway.http.port " + taken.getLocalPort() + " on 127.0.0.1 is already in use"), error);
+        }
+    }
+
+    @Test
+    void simulatorPortInUseStopsStartUpWithOneLine(@TempDir Path dir) throws Exception {
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+            String error = theOnlyErrorLine(startAndExpectExit(
+                    Map.of("GATEWAY_SIMULATOR_PORT", String.valueOf(taken.getLocalPort())), dir));
+            assertTrue(error.contains("gateway.simulator.port"), error);
+        }
+    }
+
+    @Test
     void aBaseUrlWithoutSchemeStopsStartUpWithOneLine(@TempDir Path dir) throws Exception {
         String error = theOnlyErrorLine(startAndExpectExit(Map.of("PROVIDER_OPENAI_BASE_URL", "localhost:8080/v1"), dir));
         assertTrue(error.contains("provider.openai.base-url must be an http:// or https:// URL with a host; got 'localhost:8080/v1'"),
