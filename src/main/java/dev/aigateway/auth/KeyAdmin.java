@@ -68,6 +68,21 @@ public final class KeyAdmin {
         }
     }
 
+    /** Whether an admin key is configured (the console asks for it before calling the admin API). */
+    public boolean adminKeySet() {
+        String admin = adminKey.value();
+        return admin != null && !admin.isBlank();
+    }
+
+    /** Whether gateway API keys are required (then every admin endpoint needs the admin key). */
+    public boolean authEnabled() {
+        return keys.enabled();
+    }
+
+    public String adminKeyEnv() {
+        return adminKeyEnv;
+    }
+
     private void create(Exchange exchange) throws Exception {
         JsonNode body = RequestParser.readJson(exchange.getMessage().getBody(byte[].class));
         KeyFile.Created created;
