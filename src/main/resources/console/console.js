@@ -189,7 +189,16 @@ async function refreshDashboard() {
   if (Date.now() >= state.usageRetryAt) await refreshUsage();
 }
 
+function served(path) {
+  return state.settings.endpoints.includes(path);
+}
+
 async function refreshUsage() {
+  $('.charts').hidden = !served('/admin/usage');
+  if (!served('/admin/usage')) {
+    $('#usage-note').textContent = 'usage charts need the request log (/admin/usage is not served by this gateway)';
+    return;
+  }
   let usage;
   try {
     usage = await api('GET', '/admin/usage?minutes=60');
@@ -246,6 +255,10 @@ function filters() {
 }
 
 async function refreshRequests() {
+  if (!served('/admin/requests')) {
+    $('#requests-note').textContent = 'the request log is not served by this gateway (/admin/requests)';
+    return;
+  }
   let list;
   try {
     list = await api('GET', '/admin/requests?' + filters());
@@ -298,8 +311,9 @@ async function openRequest(id) {
   }
   attemptRows($('#original-attempts tbody'), r.attempts);
   $('#replay-result').hidden = true;
-  $('#replay').disabled = r.replayable === false;
-  $('#replay-note').textContent = r.replayable === false ? 'not replayable (no body logged, no source record)' : '';
+  $('#replay').disabled = r.replayable === false || !served('/admin/replay');
+  $('#replay-note').textContent = !served('/admin/replay') ? 'replay is not served by this gateway'
+    : r.replayable === false ? 'not replayable (no body logged, no source record)' : '';
 }
 
 async function replay(ev) {

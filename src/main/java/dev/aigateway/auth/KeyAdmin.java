@@ -54,6 +54,7 @@ public final class KeyAdmin {
         if (!keys.file().revoke(id)) {
             throw new GatewayException(404, "invalid_request_error", "unknown_key", "id", "No key with id '" + id + "'");
         }
+        keys.reloadNow();
         LOG.warn("Gateway key {} revoked through the admin API", id);
         reply(exchange.getMessage(), 200, Json.object().put("id", id).put("revoked", true));
     }
@@ -93,6 +94,7 @@ public final class KeyAdmin {
         } catch (IllegalArgumentException e) {
             throw GatewayException.invalid(null, e.getMessage());
         }
+        keys.reloadNow();
         LOG.info("Gateway key {} created for {} through the admin API", created.key().id(), created.key().owner());
         ObjectNode out = Json.object().put("id", created.key().id()).put("owner", created.key().owner())
                 .put("key", created.secret()).put("note", "shown once: the gateway keeps only its SHA-256");

@@ -7,6 +7,7 @@ import java.util.Properties;
 
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
+import org.apache.camel.component.platform.http.PlatformHttpComponent;
 
 import dev.aigateway.api.GatewayException;
 import dev.aigateway.api.Json;
@@ -40,9 +41,13 @@ public final class ConsoleFiles {
             return;
         }
         if (path.equals("/console/settings.json")) {
-            reply(exchange.getMessage(), "json", Json.MAPPER.writeValueAsBytes(Json.object()
-                    .put("auth_enabled", keyAdmin.authEnabled()).put("admin_key_set", keyAdmin.adminKeySet())
-                    .put("admin_key_env", keyAdmin.adminKeyEnv())));
+            var settings = Json.object().put("auth_enabled", keyAdmin.authEnabled())
+                    .put("admin_key_set", keyAdmin.adminKeySet()).put("admin_key_env", keyAdmin.adminKeyEnv());
+            // the admin endpoints this gateway serves: a panel whose source is not served says so, without a 404
+            var endpoints = settings.putArray("endpoints");
+            exchange.getContext().getComponent("platform-http", PlatformHttpComponent.class).getHttpEndpoints().stream()
+                    .map(e -> e.getUri()).filter(u -> u.startsWith("/admin")).sorted().forEach(endpoints::add);
+            reply(exchange.getMessage(), "json", Json.MAPPER.writeValueAsBytes(settings));
             return;
         }
         String name = path.substring(path.lastIndexOf('/') + 1);
