@@ -41,6 +41,7 @@ class ConsoleBrowserTest {
     static TestGateway gw;
     static String chromium;
     static String trafficKey;
+    static int chartsDrawn = -1;
 
     @BeforeAll
     static void start() throws Exception {
@@ -94,6 +95,7 @@ class ConsoleBrowserTest {
         assertEquals("1", out.at("/page/providers/anthropic/requests").asText());
         assertEquals("100", out.at("/page/providers/anthropic/success_rate_percent").asText());
         assertTrue(Files.size(SHOTS.resolve("console-dashboard.png")) > 10_000, "a screenshot of the dashboard");
+        chartsDrawn = out.path("charts").asInt(); // the usage charts need /admin/usage: checked with the request log below
     }
 
     @Test
@@ -115,13 +117,15 @@ class ConsoleBrowserTest {
         assertEquals(200, chat("the other key still works"));
     }
 
-    /** Needs the request log and replay (/admin/requests, /admin/replay: issue 15 items 2 and 3). */
+    /** Needs the request log, usage and replay (/admin/requests, /admin/usage, /admin/replay: issue 15 items 2, 3). */
     @Test
     @Order(3)
     void aReplayFromThePageShowsTheNewAttempts() throws Exception {
         JsonNode settings = new HttpResponseJson(gw.admin("/console/settings.json")).json;
         assertTrue(settings.path("endpoints").toString().contains("\"/admin/replay\""),
                 "this build serves no /admin/replay (the request log and replay of issue 15): " + settings);
+        assertTrue(settings.path("endpoints").toString().contains("\"/admin/usage\""), settings.toString());
+        assertEquals(6, chartsDrawn, "the dashboard drew its six usage charts from /admin/usage");
         gw.reset(); // openai answers again: the replay of the request that fell back is answered by openai alone
         JsonNode out = browse("replay");
         List<String> original = new ArrayList<>();
