@@ -96,6 +96,7 @@ public class GatewayBeans implements CamelConfiguration {
                 HttpWorkers.answerTooLarge(router, maxBodyBytes, metrics);
                 adminSurface.answerMovedOnApiPort(router);
                 dev.aigateway.http.UnservedPaths.answerAsJson(router, adminSurface.onApiPort(() -> servedEndpoints(ctx)));
+                adminSurface.answerUnservedOnAdminPort(ctx, () -> servedEndpoints(ctx));
             }
         });
 

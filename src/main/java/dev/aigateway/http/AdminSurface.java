@@ -88,6 +88,21 @@ public final class AdminSurface {
                 .handler(ctx -> UnservedPaths.reply(ctx, moved));
     }
 
+    /**
+     * On the admin port (when it is not the API's): a path or method it does not serve gets the same JSON 404/405
+     * as the API port, listing the admin endpoints (and the management server's, when it shares the port).
+     */
+    public void answerUnservedOnAdminPort(CamelContext context, Supplier<java.util.List<UnservedPaths.Endpoint>> all) {
+        if (!separate()) {
+            return;
+        }
+        VertxPlatformHttpRouter router = VertxPlatformHttpRouter.lookup(context,
+                VertxPlatformHttpRouter.getRouterNameFromPort(adminPort));
+        if (router != null) {
+            UnservedPaths.answerAsJson(router, () -> all.get().stream().filter(e -> isAdminPath(e.path())).toList());
+        }
+    }
+
     /** The endpoints a port serves, for the 404/405 lists: the API port leaves out the admin surface. */
     public Supplier<java.util.List<UnservedPaths.Endpoint>> onApiPort(Supplier<java.util.List<UnservedPaths.Endpoint>> all) {
         if (!separate()) {

@@ -58,6 +58,12 @@ class AdminSurfaceTest {
             assertTrue(chartLibrary.body().contains("uPlot"), "the WebJar's file, from the jar");
             assertEquals(404, gw.admin("/console/nope.js").statusCode());
             assertEquals(404, gw.admin("/console/lib/LICENSE").statusCode(), "only the two chart files are served");
+            HttpResponse<String> unserved = gw.admin("/admin/nope");
+            assertEquals(404, unserved.statusCode(), unserved.body());
+            assertTrue(TestGateway.json(unserved).at("/error/message").asText().contains("GET /admin/providers"), unserved.body());
+            HttpResponse<String> wrongMethod = gw.adminCall("PUT", "/admin/providers", "{}");
+            assertEquals(405, wrongMethod.statusCode(), wrongMethod.body());
+            assertEquals(200, gw.management("/observe/metrics").statusCode(), "the management endpoints are still served");
         }
     }
 
