@@ -53,8 +53,10 @@ class ConsoleBrowserTest {
         Files.createDirectories(SHOTS);
         dir = Files.createTempDirectory("console-test");
         Path admin = Files.writeString(dir.resolve("admin.key"), ADMIN);
+        // bodies logged: an HTTP request can be replayed (docs/request-log.md)
         gw = TestGateway.start(Map.of("gateway.auth.enabled", "true", "gateway.auth.keys-file",
-                dir.resolve("keys.json").toString(), "gateway.auth.admin-key-file", admin.toString()));
+                dir.resolve("keys.json").toString(), "gateway.auth.admin-key-file", admin.toString(),
+                "gateway.request-log.bodies", "true"));
         HttpResponseJson created = new HttpResponseJson(gw.adminCall("POST", "/admin/keys", "{\"owner\":\"traffic\"}",
                 "Authorization", "Bearer " + ADMIN));
         trafficKey = created.json.path("key").asText();
