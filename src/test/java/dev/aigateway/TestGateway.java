@@ -32,6 +32,8 @@ public final class TestGateway implements AutoCloseable, BeforeAllCallback, Befo
     public Main main;
     public int port;
     public int managementPort;
+    /** gateway.admin.port: /admin/* and /console (the management port unless a test sets it) */
+    public int adminPort;
     private final Map<String, String> settings;
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(5)).build();
@@ -99,6 +101,8 @@ public final class TestGateway implements AutoCloseable, BeforeAllCallback, Befo
         props.put("gateway.kafka.enabled", "false"); // KafkaTestSupport turns it on with its own broker
         // a setting may name this gateway's simulator: @SIM@ is its root URL (e.g. an OAuth2 token endpoint)
         settings.forEach((k, v) -> props.put(k, v.replace("@SIM@", upstream.rootUrl())));
+        port = Integer.parseInt(props.get("gateway.http.port")); // a test may choose it
+        adminPort = props.containsKey("gateway.admin.port") ? Integer.parseInt(props.get("gateway.admin.port")) : managementPort;
         main = GatewayApplication.newMain(props);
         try {
             main.start();
@@ -163,6 +167,25 @@ public final class TestGateway implements AutoCloseable, BeforeAllCallback, Befo
     /** GET on the management port (/observe/metrics, /observe/health). */
     public HttpResponse<String> management(String path) {
         return send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + managementPort + path)).GET().build());
+    }
+
+    /** GET on the admin port (gateway.admin.port): /admin/*, /console; headers as name, value pairs. */
+    public HttpResponse<String> admin(String path, String... headers) {
+        return adminCall("GET", path, null, headers);
+    }
+
+    /** A call to the admin API on gateway.admin.port ({@code body} null: none). */
+    public HttpResponse<String> adminCall(String method, String path, String body, String... headers) {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + adminPort + path))
+                .timeout(Duration.ofSeconds(60))
+                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+        if (body != null) {
+            b.header("Content-Type", "application/json");
+        }
+        for (int i = 0; i + 1 < headers.length; i += 2) {
+            b.header(headers[i], headers[i + 1]);
+        }
+        return send(b.build());
     }
 
     public HttpClient client() {

@@ -54,6 +54,7 @@ public final class KeyAdmin {
         if (!keys.file().revoke(id)) {
             throw new GatewayException(404, "invalid_request_error", "unknown_key", "id", "No key with id '" + id + "'");
         }
+        keys.reloadNow();
         LOG.warn("Gateway key {} revoked through the admin API", id);
         reply(exchange.getMessage(), 200, Json.object().put("id", id).put("revoked", true));
     }
@@ -68,6 +69,15 @@ public final class KeyAdmin {
         }
     }
 
+    /** Whether gateway API keys are required (then every admin endpoint needs the admin key). */
+    public boolean authEnabled() {
+        return keys.enabled();
+    }
+
+    public String adminKeyEnv() {
+        return adminKeyEnv;
+    }
+
     private void create(Exchange exchange) throws Exception {
         JsonNode body = RequestParser.readJson(exchange.getMessage().getBody(byte[].class));
         KeyFile.Created created;
@@ -78,13 +88,21 @@ public final class KeyAdmin {
         } catch (IllegalArgumentException e) {
             throw GatewayException.invalid(null, e.getMessage());
         }
+        keys.reloadNow();
         LOG.info("Gateway key {} created for {} through the admin API", created.key().id(), created.key().owner());
         ObjectNode out = Json.object().put("id", created.key().id()).put("owner", created.key().owner())
                 .put("key", created.secret()).put("note", "shown once: the gateway keeps only its SHA-256");
         reply(exchange.getMessage(), 201, out);
     }
 
-    private void checkAdmin(Exchange exchange) {
+    /** True when an admin key is configured (the variable or file of gateway.auth.admin-key-*). */
+    public boolean adminKeySet() {
+        String admin = adminKey.value();
+        return admin != null && !admin.isBlank();
+    }
+
+    /** The admin key, whatever gateway.auth.enabled says: 403 when none is configured, 401 when it is not sent. */
+    public void checkAdmin(Exchange exchange) {
         String admin = adminKey.value();
         if (admin == null || admin.isBlank()) {
             throw new GatewayException(403, "permission_error", "admin_disabled", null,

@@ -81,6 +81,12 @@ public class GatewayBeans implements CamelConfiguration {
         long maxBodyBytes = settings.integer("gateway.max-body-bytes", 1, Integer.MAX_VALUE);
         int apiPort = settings.integer("gateway.http.port", 0, 65535);
         context.getRegistry().bind("httpAdmission", new HttpWorkers.Admission(maxInFlight, metrics));
+        // /admin/* and /console on gateway.admin.port (default: the management port), off the public API port
+        dev.aigateway.http.AdminSurface adminSurface = new dev.aigateway.http.AdminSurface(apiPort,
+                settings.integer("gateway.admin.port", 0, 65535));
+        adminSurface.install(context, settings.bool("camel.management.enabled", false)
+                ? settings.integer("camel.management.port", 0, 65535) : -1,
+                property.apply("camel.management.host"), maxBodyBytes);
         context.addStartupListener(new org.apache.camel.StartupListener() {
             @Override
             public void onCamelContextStarted(CamelContext ctx, boolean alreadyStarted) {
@@ -88,7 +94,9 @@ public class GatewayBeans implements CamelConfiguration {
                 var router = org.apache.camel.component.platform.http.vertx.VertxPlatformHttpRouter.lookup(ctx,
                         org.apache.camel.component.platform.http.vertx.VertxPlatformHttpRouter.getRouterNameFromPort(apiPort));
                 HttpWorkers.answerTooLarge(router, maxBodyBytes, metrics);
-                dev.aigateway.http.UnservedPaths.answerAsJson(router, () -> servedEndpoints(ctx));
+                adminSurface.answerMovedOnApiPort(router);
+                dev.aigateway.http.UnservedPaths.answerAsJson(router, adminSurface.onApiPort(() -> servedEndpoints(ctx)));
+                adminSurface.answerUnservedOnAdminPort(ctx, () -> servedEndpoints(ctx));
             }
         });
 
@@ -182,6 +190,8 @@ public class GatewayBeans implements CamelConfiguration {
         context.getRegistry().bind("apiKeys", apiKeys);
         context.getRegistry().bind("keyAdmin", new KeyAdmin(apiKeys, Credential.of(required.apply("gateway.auth.admin-key-env"),
                 blankToNull(property.apply("gateway.auth.admin-key-file"))), required.apply("gateway.auth.admin-key-env")));
+        context.getRegistry().bind("consoleFiles", new dev.aigateway.http.ConsoleFiles(
+                context.getRegistry().lookupByNameAndType("keyAdmin", KeyAdmin.class)));
         context.addService(new ServiceSupport() {
             @Override
             protected void doStop() {

@@ -67,7 +67,7 @@ public final class UnservedPaths {
         return shown.replaceAll("[^\\x21-\\x7e]", "?");
     }
 
-    private static void reply(RoutingContext ctx, GatewayException error) {
+    static void reply(RoutingContext ctx, GatewayException error) {
         if (ctx.response().ended() || ctx.response().closed()) {
             return;
         }

@@ -57,7 +57,13 @@ public class AdminStatus {
             for (ValueAtPercentile v : t.takeSnapshot().percentileValues()) {
                 latency.put("p" + Math.round(v.percentile() * 100), Math.round(v.value(java.util.concurrent.TimeUnit.MILLISECONDS)));
             }
-            n.put("requests", sum(r, "gateway.attempts", "deployment", p.name()));
+            long attempts = sum(r, "gateway.attempts", "deployment", p.name());
+            n.put("requests", attempts);
+            // the console's per-provider success rate: attempts this deployment answered
+            long answered = Math.round(r.find("gateway.attempts").tag("deployment", p.name()).tag("outcome", "ok")
+                    .counters().stream().mapToDouble(Counter::count).sum());
+            n.put("successful", answered)
+                    .put("success_rate_percent", attempts == 0 ? 100.0 : Math.round(answered * 10000.0 / attempts) / 100.0);
             n.put("fallbacks", sum(r, "gateway.fallbacks", "deployment", p.name()));
         }
         long total = sum(r, "gateway.requests", null, null);

@@ -174,7 +174,7 @@ class ApiKeysTest {
     }
 
     private static HttpResponse<String> admin(String method, String path, String body, String adminKey) throws Exception {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gw.port + path))
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gw.adminPort + path))
                 .header("Authorization", "Bearer " + adminKey).header("Content-Type", "application/json")
                 .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
         return gw.client().send(b.build(), HttpResponse.BodyHandlers.ofString());

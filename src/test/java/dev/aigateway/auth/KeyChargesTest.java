@@ -191,7 +191,7 @@ class KeyChargesTest {
     /** One key's usage as GET /admin/keys shows it. */
     record Usage(long requests, long promptTokens, long completionTokens, long estimated, double costUsd) {
         static Usage of(TestGateway g, String id) throws Exception {
-            HttpResponse<String> r = g.client().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + g.port
+            HttpResponse<String> r = g.client().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + g.adminPort
                     + "/admin/keys")).header("Authorization", "Bearer " + ADMIN).GET().build(),
                     HttpResponse.BodyHandlers.ofString());
             assertEquals(200, r.statusCode(), r.body());

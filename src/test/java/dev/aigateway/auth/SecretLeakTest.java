@@ -71,6 +71,7 @@ class SecretLeakTest {
             try {
                 HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
                 String url = "http://127.0.0.1:" + port;
+                String admin = "http://127.0.0.1:" + management; // gateway.admin.port: the management port
                 HttpResponse<String> first = TestGateway.awaitServing(http, chat(url, gatewayKey, TestGateway.request("hello")),
                         gateway, () -> read(log));
                 assertEquals(200, first.statusCode(), first.body());
@@ -81,11 +82,11 @@ class SecretLeakTest {
                 replies.add(http.send(chat(url, gatewayKey, TestGateway.request("stream it").replace("{", "{\"stream\":true,")),
                         HttpResponse.BodyHandlers.ofString()));
                 replies.add(http.send(chat(url, WRONG_KEY, TestGateway.request("wrong")), HttpResponse.BodyHandlers.ofString()));
-                replies.add(http.send(HttpRequest.newBuilder(URI.create(url + "/admin/keys"))
+                replies.add(http.send(HttpRequest.newBuilder(URI.create(admin + "/admin/keys"))
                         .header("Authorization", "Bearer " + ADMIN_KEY).GET().build(), HttpResponse.BodyHandlers.ofString()));
-                replies.add(http.send(HttpRequest.newBuilder(URI.create(url + "/admin/keys"))
+                replies.add(http.send(HttpRequest.newBuilder(URI.create(admin + "/admin/keys"))
                         .header("Authorization", "Bearer " + WRONG_KEY).GET().build(), HttpResponse.BodyHandlers.ofString()));
-                replies.add(http.send(HttpRequest.newBuilder(URI.create(url + "/admin/providers")).GET().build(),
+                replies.add(http.send(HttpRequest.newBuilder(URI.create(admin + "/admin/providers")).GET().build(),
                         HttpResponse.BodyHandlers.ofString()));
                 replies.add(http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + management + "/observe/metrics"))
                         .GET().build(), HttpResponse.BodyHandlers.ofString()));

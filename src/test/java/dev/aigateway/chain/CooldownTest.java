@@ -32,7 +32,7 @@ class CooldownTest {
         assertEquals("anthropic", gw.chat(TestGateway.request("premium"), "x-gateway-chain", "premium")
                 .headers().firstValue("x-gateway-provider").orElse(null));
         assertEquals(1, gw.sim("openai").calls());
-        JsonNode status = TestGateway.json(gw.get("/admin/providers")).path("providers").get(0);
+        JsonNode status = TestGateway.json(gw.admin("/admin/providers")).path("providers").get(0);
         assertEquals("openai", status.path("provider").asText());
         long remaining = status.path("cooldown_remaining_ms").asLong();
         // the first cooldown is drawn from 50-100 % of gateway.rate-limit-cooldown (800 ms here): read, not timed

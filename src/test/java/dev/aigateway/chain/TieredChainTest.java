@@ -118,7 +118,7 @@ class TieredChainTest {
                 metrics.lines().filter(l -> l.startsWith("gateway_attempts_total")).toList().toString());
         assertTrue(metrics.contains("gateway_breaker_transitions_total{deployment=\"openai.us\",from=\"CLOSED\",provider=\"openai\",to=\"OPEN\"} "),
                 metrics.lines().filter(l -> l.startsWith("gateway_breaker")).toList().toString());
-        JsonNode admin = TestGateway.json(gw.get("/admin/providers")).path("providers");
+        JsonNode admin = TestGateway.json(gw.admin("/admin/providers")).path("providers");
         JsonNode usStatus = null;
         for (JsonNode d : admin) {
             usStatus = "openai.us".equals(d.path("deployment").asText()) ? d : usStatus;

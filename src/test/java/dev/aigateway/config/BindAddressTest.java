@@ -39,7 +39,7 @@ class BindAddressTest {
             InetAddress other = nonLoopbackAddress();
             assertThrows(IOException.class, () -> connect(other, gw.port), "the API answers on " + other);
             connect(InetAddress.getLoopbackAddress(), gw.port);
-            assertEquals(200, gw.get("/admin/providers").statusCode(), "open on loopback while auth is off");
+            assertEquals(200, gw.admin("/admin/providers").statusCode(), "open on loopback while auth is off");
         }
     }
 
@@ -60,7 +60,7 @@ class BindAddressTest {
                 "gateway.auth.keys-file", dir.resolve("gateway-keys.json").toString(),
                 "gateway.auth.admin-key-file", admin.toString()))) {
             assertEquals("0.0.0.0", gw.context().hasService(MainHttpServer.class).getHost(), "auth on: every interface");
-            HttpResponse<String> none = gw.get("/admin/providers");
+            HttpResponse<String> none = gw.admin("/admin/providers");
             assertEquals(401, none.statusCode(), none.body());
             assertEquals("invalid_api_key", TestGateway.json(none).at("/error/code").asText());
             assertTrue(!none.body().contains("openai"), "no topology without the key: " + none.body());
@@ -74,14 +74,14 @@ class BindAddressTest {
         try (TestGateway gw = TestGateway.start(Map.of("gateway.auth.enabled", "true",
                 "gateway.auth.keys-file", dir.resolve("gateway-keys.json").toString(),
                 "gateway.auth.admin-key-env", "AIGW_TEST_NO_SUCH_ADMIN_KEY"))) {
-            HttpResponse<String> r = gw.get("/admin/providers");
+            HttpResponse<String> r = gw.admin("/admin/providers");
             assertEquals(403, r.statusCode(), r.body());
             assertEquals("admin_disabled", TestGateway.json(r).at("/error/code").asText());
         }
     }
 
     static HttpResponse<String> status(TestGateway gw, String authorization) throws Exception {
-        return gw.client().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gw.port + "/admin/providers"))
+        return gw.client().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gw.adminPort + "/admin/providers"))
                 .header("Authorization", authorization).GET().build(), HttpResponse.BodyHandlers.ofString());
     }
 

@@ -77,7 +77,7 @@ class SimulatorModeTest {
             assertEquals(CircuitBreaker.State.CLOSED, breaker.getState());
             assertEquals(0, breaker.getMetrics().getNumberOfBufferedCalls(), "a disabled provider is no breaker failure");
 
-            JsonNode status = TestGateway.json(gw.get("/admin/providers"));
+            JsonNode status = TestGateway.json(gw.admin("/admin/providers"));
             assertEquals("disabled: no key", provider(status, "anthropic").path("status").asText(), status.toString());
             assertFalse(provider(status, "anthropic").path("simulated").asBoolean());
             assertTrue(provider(status, "anthropic").path("health").isNull(), "no probe result for a disabled provider");
@@ -106,7 +106,7 @@ class SimulatorModeTest {
             assertEquals("true", streamed.headers().firstValue("x-gateway-simulated").orElse(null));
             assertTrue(streamed.body().contains("\"simulated\":true"), streamed.body());
 
-            JsonNode status = TestGateway.json(gw.get("/admin/providers"));
+            JsonNode status = TestGateway.json(gw.admin("/admin/providers"));
             for (String p : PROVIDERS) {
                 assertEquals("simulated", provider(status, p).path("status").asText(), status.toString());
             }

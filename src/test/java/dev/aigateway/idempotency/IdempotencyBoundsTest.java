@@ -146,7 +146,7 @@ class IdempotencyBoundsTest {
     /** The key's requests this month, from GET /admin/keys. */
     static long usage(String secret) throws Exception {
         String id = FILE.read().stream().filter(k -> k.sha256().equals(KeyFile.sha256(secret))).findFirst().orElseThrow().id();
-        HttpResponse<String> r = gw.client().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gw.port
+        HttpResponse<String> r = gw.client().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gw.adminPort
                 + "/admin/keys")).header("Authorization", "Bearer " + ADMIN).GET().build(), HttpResponse.BodyHandlers.ofString());
         for (JsonNode k : TestGateway.json(r).path("keys")) {
             if (k.path("id").asText().equals(id)) {

@@ -53,7 +53,7 @@ class MetricsTest {
         assertTrue(metrics.contains("resilience4j_circuitbreaker_state{name=\"openai\",state=\"closed\"} 1.0"));
         assertTrue(metrics.contains("gateway_provider_healthy{deployment=\"openai\",provider=\"openai\"} 1.0"));
 
-        JsonNode status = TestGateway.json(gw.get("/admin/providers"));
+        JsonNode status = TestGateway.json(gw.admin("/admin/providers"));
         JsonNode openai = status.path("providers").get(0);
         assertEquals("openai", openai.path("provider").asText());
         assertEquals(6, openai.path("requests").asLong());
@@ -74,7 +74,7 @@ class MetricsTest {
         String after = gw.management("/observe/metrics").body();
         assertEquals(1, value(after, "gateway_breaker_transitions_total{deployment=\"openai\",from=\"CLOSED\",provider=\"openai\",to=\"OPEN\"}"));
         assertTrue(after.contains("resilience4j_circuitbreaker_state{name=\"openai\",state=\"open\"} 1.0"));
-        assertEquals(1, TestGateway.json(gw.get("/admin/providers")).at("/totals/circuit_breaker_trips").asLong());
+        assertEquals(1, TestGateway.json(gw.admin("/admin/providers")).at("/totals/circuit_breaker_trips").asLong());
         assertEquals("UP", TestGateway.json(gw.management("/observe/health")).path("status").asText(),
                 "a provider outage leaves the gateway ready");
     }

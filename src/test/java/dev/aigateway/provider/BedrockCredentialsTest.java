@@ -33,7 +33,7 @@ class BedrockCredentialsTest {
         try (TestGateway gw = TestGateway.start(Map.of("gateway.simulator.mode", "auto",
                 "gateway.providers", "openai,anthropic,bedrock", "provider.openai.api-key-file", key.toString(),
                 "provider.anthropic.api-key-file", key.toString()))) {
-            JsonNode admin = TestGateway.json(gw.get("/admin/providers"));
+            JsonNode admin = TestGateway.json(gw.admin("/admin/providers"));
             JsonNode bedrock = null;
             for (JsonNode p : admin.path("providers")) {
                 if ("bedrock".equals(p.path("provider").asText())) {
