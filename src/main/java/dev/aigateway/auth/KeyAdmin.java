@@ -84,7 +84,14 @@ public final class KeyAdmin {
         reply(exchange.getMessage(), 201, out);
     }
 
-    private void checkAdmin(Exchange exchange) {
+    /** True when an admin key is configured (the variable or file of gateway.auth.admin-key-*). */
+    public boolean adminKeySet() {
+        String admin = adminKey.value();
+        return admin != null && !admin.isBlank();
+    }
+
+    /** The admin key, whatever gateway.auth.enabled says: 403 when none is configured, 401 when it is not sent. */
+    public void checkAdmin(Exchange exchange) {
         String admin = adminKey.value();
         if (admin == null || admin.isBlank()) {
             throw new GatewayException(403, "permission_error", "admin_disabled", null,
