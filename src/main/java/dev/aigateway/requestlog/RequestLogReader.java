@@ -53,9 +53,12 @@ final class RequestLogReader implements AutoCloseable {
     private void run() {
         long lastWarning = 0;
         try {
-            seekToWindow();
             while (running) {
                 try {
+                    if (consumer.assignment().isEmpty() && !seekToWindow()) {
+                        Thread.sleep(500); // a topic created a moment ago may not be in the metadata yet
+                        continue;
+                    }
                     for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(500))) {
                         JsonNode record = read(r.value());
                         if (record instanceof ObjectNode o) {
@@ -84,9 +87,12 @@ final class RequestLogReader implements AutoCloseable {
     }
 
     /** Every partition, from the first record of the window (or its end when there is none that recent). */
-    private void seekToWindow() {
+    private boolean seekToWindow() {
         List<TopicPartition> partitions = consumer.partitionsFor(topic, Duration.ofSeconds(30)).stream()
                 .map(p -> new TopicPartition(topic, p.partition())).toList();
+        if (partitions.isEmpty()) {
+            return false;
+        }
         consumer.assign(partitions);
         long since = System.currentTimeMillis() - window.windowMs();
         Map<TopicPartition, Long> when = new HashMap<>();
@@ -100,6 +106,7 @@ final class RequestLogReader implements AutoCloseable {
                 consumer.seekToEnd(List.of(p));
             }
         }
+        return true;
     }
 
     private static JsonNode read(byte[] value) {
