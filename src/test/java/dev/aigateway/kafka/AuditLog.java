@@ -12,7 +12,7 @@ import org.apache.logging.log4j.core.appender.AbstractAppender;
 import org.apache.logging.log4j.core.config.LoggerConfig;
 import org.apache.logging.log4j.core.config.Property;
 
-/** The lines logger {@code dev.aigateway.audit} writes while this is open (the real log4j2 pipeline, one more appender). */
+/** The lines one logger (by default {@code dev.aigateway.audit}) writes while this is open (the real log4j2 pipeline, one more appender). */
 final class AuditLog implements AutoCloseable {
     static final String NAME = "dev.aigateway.audit";
     private final List<String> lines = new CopyOnWriteArrayList<>();
@@ -21,16 +21,20 @@ final class AuditLog implements AutoCloseable {
     private final AbstractAppender appender;
 
     AuditLog() {
+        this(NAME);
+    }
+
+    AuditLog(String name) {
         appender = new AbstractAppender("audit-" + UUID.randomUUID(), null, null, true, Property.EMPTY_ARRAY) {
             @Override
             public void append(LogEvent event) {
-                if (event.getLoggerName().equals(NAME)) {
+                if (event.getLoggerName().equals(name)) {
                     lines.add(event.getLevel() + " " + event.getMessage().getFormattedMessage());
                 }
             }
         };
         appender.start();
-        config = context.getConfiguration().getLoggerConfig(NAME);
+        config = context.getConfiguration().getLoggerConfig(name);
         config.addAppender(appender, Level.ALL, null);
         context.updateLoggers();
     }
