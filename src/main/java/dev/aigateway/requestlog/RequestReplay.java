@@ -105,38 +105,45 @@ public final class RequestReplay {
         }
         JsonNode body = RequestParser.readJson(m.getBody(byte[].class));
         String chain = Identifiers.check("chain", text(body, "chain"));
-        String what;
-        Original original;
+        String requestId = null;
+        String topic = null;
+        int partition = -1;
+        long offset = -1;
         if (body.hasNonNull("request_id")) {
-            String id = Identifiers.check("request_id", text(body, "request_id"));
-            what = "request_id=" + id;
-            original = byRequestId(id);
+            requestId = Identifiers.check("request_id", text(body, "request_id"));
         } else if (body.hasNonNull("topic") || body.hasNonNull("partition") || body.hasNonNull("offset")) {
-            String topic = Identifiers.check("topic", text(body, "topic"));
-            int partition = (int) whole(body, "partition", Integer.MAX_VALUE);
-            long offset = whole(body, "offset", Long.MAX_VALUE);
+            topic = Identifiers.check("topic", text(body, "topic"));
             if (topic == null) {
                 throw GatewayException.invalid("topic", "topic is required with partition and offset");
             }
-            what = "topic=" + topic + " partition=" + partition + " offset=" + offset;
-            original = fromTopic(topic, partition, offset, window.bySource(topic, partition, offset));
+            partition = (int) whole(body, "partition", Integer.MAX_VALUE);
+            offset = whole(body, "offset", Long.MAX_VALUE);
         } else {
             throw GatewayException.invalid(null, "Send {\"request_id\": ...} or {\"topic\": ..., \"partition\": ..., "
                     + "\"offset\": ...}, with an optional \"chain\"");
         }
         String newId = UUID.randomUUID().toString();
-        AUDIT.info("replay by {} at {}: {} chain={} as request_id={}", who, Instant.now(), what,
+        // audited before anything is read or run: an attempt that fails below is on record too
+        AUDIT.info("replay by {} at {}: {} chain={} as request_id={}", who, Instant.now(), requestId != null
+                ? "request_id=" + requestId : "topic=" + topic + " partition=" + partition + " offset=" + offset,
                 chain == null ? "(its own)" : chain, newId);
-        ObjectNode result = run(original, chain, newId);
         ObjectNode out = Json.object();
-        out.set("original", original.record() != null ? original.record() : summary(original));
-        out.set("replay", result);
-        if (original.fromKafka()) {
-            publish(original, result);
-            out.put("published_to", replayTopic);
+        try {
+            Original original = requestId != null ? byRequestId(requestId)
+                    : fromTopic(topic, partition, offset, window.bySource(topic, partition, offset));
+            ObjectNode result = run(original, chain, newId);
+            out.set("original", original.record() != null ? original.record() : summary(original));
+            out.set("replay", result);
+            if (original.fromKafka()) {
+                publish(original, result);
+                out.put("published_to", replayTopic);
+            }
+            AUDIT.info("replay {} by {} done: provider={} outcome={} status={}", newId, who,
+                    result.path("provider").asText(null), result.path("outcome").asText(), result.path("status").asInt());
+        } catch (GatewayException e) {
+            AUDIT.info("replay {} by {} not run: {} ({})", newId, who, e.code(), e.status());
+            throw e;
         }
-        AUDIT.info("replay {} by {} done: provider={} outcome={} status={}", newId, who,
-                result.path("provider").asText(null), result.path("outcome").asText(), result.path("status").asInt());
         RequestLogAdmin.reply(m, 200, out);
     }
 

@@ -213,6 +213,17 @@ class RequestLogTest {
     }
 
     @Test
+    void noRequestMayReplyOnTheReplayTopic() {
+        String id = "sneaky-" + UUID.randomUUID();
+        env.kafka.send("ai.requests", "k", "{\"prompt\":\"x\",\"request_id\":\"" + id + "\"}", "reply-to", "ai.responses.replay");
+        JsonNode failure = json(KafkaTestSupport.withIdPrefix(env.kafka.readUntil("ai.responses", Duration.ofSeconds(20),
+                all -> !KafkaTestSupport.withIdPrefix(all, id).isEmpty()), id).get(0));
+        assertEquals("reply_to_not_allowed", failure.at("/error/code").asText());
+        assertTrue(failure.at("/error/message").asText().contains("gateway.request-log.replay-topic"));
+        assertEquals(0, env.gw.sim("openai").calls(), "never sent to a provider");
+    }
+
+    @Test
     void replayRefusesWithoutTheAdminKeyAnOtherTopicAndAnHttpRequestWithoutBody() {
         String id = "nobody-" + UUID.randomUUID();
         assertEquals(200, env.gw.chat(chatWithId(id, "hello")).statusCode());
@@ -225,8 +236,12 @@ class RequestLogTest {
             assertEquals(401, wrong.statusCode(), wrong.body());
             assertEquals(2, audit.lines("replay refused").size(), "refusals are audited too");
         }
-        HttpResponse<String> needsBody = admin(env, "POST", "/admin/replay", "{\"request_id\":\"" + id + "\"}",
-                "Authorization", "Bearer " + ADMIN);
+        HttpResponse<String> needsBody;
+        try (AuditLog audit = new AuditLog()) {
+            needsBody = admin(env, "POST", "/admin/replay", "{\"request_id\":\"" + id + "\"}", "Authorization", "Bearer " + ADMIN);
+            assertEquals(1, audit.lines("request_id=" + id).size(), "the attempt is audited before it is refused");
+            assertEquals(1, audit.lines("not run: replay_needs_body").size());
+        }
         assertEquals(409, needsBody.statusCode(), needsBody.body());
         assertEquals("replay_needs_body", TestGateway.json(needsBody).at("/error/code").asText());
         assertTrue(needsBody.body().contains("gateway.request-log.bodies"), needsBody.body());
