@@ -72,6 +72,12 @@ public final class RequestLogSetup {
         } else {
             sink = (id, record, json, failed) -> window.add(record);
         }
+        // replays are published there: a request's reply-to may not name it (it matches gateway.kafka.reply-topic-pattern)
+        dev.aigateway.kafka.KafkaIngress ingress = context.getRegistry().lookupByNameAndType("kafkaIngress",
+                dev.aigateway.kafka.KafkaIngress.class);
+        if (ingress != null) {
+            ingress.reserveReplyTopic(required.apply("gateway.request-log.replay-topic"));
+        }
         RequestLog log = new RequestLog(enabled, bodies, redactor, sink, metrics.registry());
         context.getRegistry().bind("requestLog", log);
         context.getRegistry().bind("requestLogAdmin", new RequestLogAdmin(window));
