@@ -1,6 +1,8 @@
 package dev.aigateway.requestlog;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
 import java.util.Map;
@@ -36,5 +38,17 @@ class RequestLogWithoutKafkaTest {
         }
         assertEquals(1, requests);
         assertEquals(400, gw.get("/admin/usage?minutes=61").statusCode(), "beyond gateway.request-log.window");
+    }
+
+    @Test
+    void aRedactPatternThatDoesNotCompileStopsStartUpNamingIt() {
+        IllegalStateException failed = assertThrows(IllegalStateException.class,
+                () -> TestGateway.start(Map.of("gateway.request-log.redact", "sk-[A-Za-z0-9]{8,}, (unclosed")));
+        Throwable t = failed;
+        while (t != null && !(t instanceof dev.aigateway.config.SettingException)) {
+            t = t.getCause();
+        }
+        assertTrue(t != null && t.getMessage().contains("gateway.request-log.redact") && t.getMessage().contains("'(unclosed'"),
+                String.valueOf(t));
     }
 }
