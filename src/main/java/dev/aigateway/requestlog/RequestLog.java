@@ -125,11 +125,14 @@ public final class RequestLog {
         } else if (result instanceof AllProvidersFailed failed) {
             status = failed.deadlineExceeded() ? 504 : failed.retryAfterMs() > 0 ? 429 : 503;
         } else {
+            // the error path (after the response was written: its status), or another API's own result type
+            Integer written = exchange.getMessage().getHeader(Exchange.HTTP_RESPONSE_CODE, Integer.class);
             Throwable caught = exchange.getProperty(ExchangePropertyKey.EXCEPTION_CAUGHT, Throwable.class);
-            status = caught instanceof GatewayException ge ? ge.status() : 500;
+            status = written != null ? written : caught instanceof GatewayException ge ? ge.status() : caught != null ? 500 : 200;
             result = null;
         }
-        outcome = result != null ? HttpIngress.outcome(result, answer) : status >= 500 ? "error" : "rejected";
+        outcome = result != null ? HttpIngress.outcome(result, answer)
+                : status < 400 ? "ok" : status >= 500 ? "error" : "rejected";
         long prompt = 0;
         long completion = 0;
         double cost = 0;

@@ -143,6 +143,11 @@ public final class RequestReplay {
         } catch (GatewayException e) {
             AUDIT.info("replay {} by {} not run: {} ({})", newId, who, e.code(), e.status());
             throw e;
+        } catch (org.apache.kafka.common.KafkaException e) {
+            // the broker did not answer the short-lived reader: the operator's problem to see, not a stack trace
+            AUDIT.info("replay {} by {} not run: kafka_unavailable", newId, who);
+            throw new GatewayException(503, "server_error", "kafka_unavailable", null, "The request record could not be "
+                    + "read from Kafka: " + dev.aigateway.chain.Secrets.mask(e.getMessage())).retryAfter(5);
         }
         RequestLogAdmin.reply(m, 200, out);
     }
