@@ -241,6 +241,8 @@ public class GatewayBeans implements CamelConfiguration {
                 settings.bool("gateway.kafka.enabled"));
         // issue 13: key usage summed over the instances (ai.key-usage), provider cooldowns on the health topic
         ClusterSharing.configure(context, settings, required, apiKeys, health);
+        // issue 15: one record per request on gateway.request-log.topic, /admin/requests, /admin/usage, /admin/replay
+        dev.aigateway.requestlog.RequestLogSetup.configure(context, settings, required, parser, chains, metrics);
     }
 
     private Providers buildProviders(CamelContext context, Function<String, String> property,

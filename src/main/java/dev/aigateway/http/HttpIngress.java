@@ -87,6 +87,7 @@ public class HttpIngress {
         // idempotency-key is an identifier: checked before the body is parsed (Identifiers), like request_id
         String key = dev.aigateway.api.Identifiers.check(dev.aigateway.idempotency.Idempotency.HEADER,
                 m.getHeader(dev.aigateway.idempotency.Idempotency.HEADER, String.class));
+        gateway.setRequestId(key); // a request refused below is still logged under the id its client chose
         exchange.setProperty(ClientApi.INSTANCE, api(exchange));
         JsonNode clientBody = RequestParser.readJson(raw);
         JsonNode root = api(exchange).toChatRequest(clientBody, m);

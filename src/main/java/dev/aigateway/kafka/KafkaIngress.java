@@ -51,6 +51,8 @@ public class KafkaIngress {
     private final long maxRecordBytes;
     private final java.util.function.Predicate<String> topicExists;
     private final GatewayMetrics metrics;
+    /** Topics no request may name as its reply-to although they match the pattern (the replay topic). */
+    private final java.util.Set<String> reserved = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     public KafkaIngress(RequestParser parser, LiveChains chains, GatewayMetrics metrics, String replyTopic,
             String replyTopicPattern, long maxRecordBytes, java.util.function.Predicate<String> topicExists) {
@@ -86,6 +88,11 @@ public class KafkaIngress {
                 throw new GatewayException(400, "invalid_request_error", "reply_to_not_allowed", "reply-to",
                         "reply-to topic '" + replyTo + "' does not match gateway.kafka.reply-topic-pattern "
                                 + replyTopicPattern.pattern() + "; replied on " + replyTopic);
+            }
+            if (reserved.contains(replyTo)) {
+                throw new GatewayException(400, "invalid_request_error", "reply_to_not_allowed", "reply-to",
+                        "reply-to topic '" + replyTo + "' is where POST /admin/replay publishes replays "
+                                + "(gateway.request-log.replay-topic); replied on " + replyTopic);
             }
             if (!topicExists.test(replyTo)) {
                 throw new GatewayException(400, "invalid_request_error", "reply_to_unknown_topic", "reply-to",
@@ -331,6 +338,12 @@ public class KafkaIngress {
             array.addObject().put("provider", a.provider()).put("outcome", a.outcome()).put("status", a.status())
                     .put("latency_ms", a.latencyMs()).put("error", a.error());
         }
+    }
+
+    /** {@code topic} matches the reply-to pattern but is the gateway's own (the replay topic): no request may name it. */
+    public KafkaIngress reserveReplyTopic(String topic) {
+        reserved.add(topic);
+        return this;
     }
 
     /** Same record, same id: a redelivered request without request_id keeps the id it was answered with. */

@@ -129,6 +129,13 @@ public final class KafkaSetup {
             createTopics(brokers, embedded, security, partitions, Map.of("cleanup.policy", "compact,delete",
                     "retention.ms", String.valueOf(Math.max(ttl, 60_000))), required.apply("gateway.idempotency.topic"));
         }
+        // the request log (docs/request-log.md): its records are kept gateway.request-log.retention; replays' results
+        if (Boolean.parseBoolean(required.apply("gateway.request-log.enabled").trim())) {
+            createTopics(brokers, embedded, security, partitions, Map.of("retention.ms", String.valueOf(
+                    dev.aigateway.provider.Durations.parseMillis(required.apply("gateway.request-log.retention")))),
+                    required.apply("gateway.request-log.topic"));
+        }
+        createTopics(brokers, embedded, security, partitions, Map.of(), required.apply("gateway.request-log.replay-topic"));
         // requests never create a topic: the reply topics a reply-to may name are created here
         List<String> replyTopics = replyTopics(property.apply("gateway.kafka.reply-topics"),
                 required.apply("gateway.kafka.reply-topic-pattern"));
