@@ -2,8 +2,6 @@ package dev.aigateway.embeddings;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import java.net.URI;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -80,8 +78,7 @@ class EmbeddingsKeysTest {
     }
 
     static JsonNode usage(String owner) throws Exception {
-        HttpResponse<String> r = gw.client().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gw.port
-                + "/admin/keys")).header("Authorization", "Bearer " + ADMIN).GET().build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> r = gw.admin("/admin/keys", "Authorization", "Bearer " + ADMIN);
         for (JsonNode k : TestGateway.json(r).path("keys")) {
             if (owner.equals(k.path("owner").asText())) {
                 return k.path("usage");
