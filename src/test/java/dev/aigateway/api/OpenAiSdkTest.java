@@ -1,14 +1,16 @@
 package dev.aigateway.api;
 
+import dev.aigateway.NodeScripts;
+import dev.aigateway.NodeScripts.Result;
+import java.util.Map;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.File;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
+
+
+
 import java.util.List;
-import java.util.concurrent.TimeUnit;
+
 
 import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.AfterAll;
@@ -24,15 +26,11 @@ import dev.aigateway.simulator.Faults;
  * SDK's own BadRequestError.
  */
 class OpenAiSdkTest {
-    static final Path NODE_DIR = Path.of("src/test/node");
     static TestGateway gw;
 
     @BeforeAll
     static void start() throws Exception {
-        if (!Files.isDirectory(NODE_DIR.resolve("node_modules/openai"))) {
-            // the package is pinned in package-lock.json; installing takes a few seconds from the npm registry
-            assertEquals(0, run(List.of("npm", "ci", "--no-audit", "--no-fund"), 300).exit(), "npm ci in src/test/node");
-        }
+        NodeScripts.install("openai");
         gw = TestGateway.start();
     }
 
@@ -115,20 +113,8 @@ class OpenAiSdkTest {
         assertEquals(2, gw.sim("anthropic").calls());
     }
 
-    record Result(int exit, String output) {
-    }
-
     static Result run(List<String> command, int seconds) throws Exception {
-        File out = File.createTempFile("node", ".out");
-        ProcessBuilder pb = new ProcessBuilder(command).directory(NODE_DIR.toFile()).redirectErrorStream(true)
-                .redirectOutput(out);
-        if (gw != null) {
-            pb.environment().put("OPENAI_BASE_URL", "http://127.0.0.1:" + gw.port + "/v1");
-        }
-        Process p = pb.start();
-        if (!p.waitFor(seconds, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-        }
-        return new Result(p.isAlive() ? -1 : p.exitValue(), Files.readString(out.toPath(), StandardCharsets.UTF_8));
+        return NodeScripts.run(command, seconds,
+                gw == null ? Map.of() : Map.of("OPENAI_BASE_URL", "http://127.0.0.1:" + gw.port + "/v1"));
     }
 }

@@ -1,13 +1,14 @@
 package dev.aigateway.embeddings;
 
+import dev.aigateway.NodeScripts;
+import java.util.Map;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import java.io.File;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
+
+
+
 import java.util.List;
-import java.util.concurrent.TimeUnit;
+
 
 import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.AfterAll;
@@ -25,14 +26,11 @@ import dev.aigateway.simulator.ProviderSimulator;
  * backup's exact vectors.
  */
 class EmbeddingsSdkTest {
-    static final Path NODE_DIR = Path.of("src/test/node");
     static TestGateway gw;
 
     @BeforeAll
     static void start() throws Exception {
-        if (!Files.isDirectory(NODE_DIR.resolve("node_modules/openai"))) {
-            assertEquals(0, run(List.of("npm", "ci", "--no-audit", "--no-fund"), 300), "npm ci in src/test/node");
-        }
+        NodeScripts.install("openai");
         gw = TestGateway.start();
     }
 
@@ -47,10 +45,10 @@ class EmbeddingsSdkTest {
     void officialSdkGetsTheBackupsVectorsAsFloatAndBase64() throws Exception {
         gw.reset();
         gw.sim("openai").faults(Faults.of("error").withStatus(503));
-        File out = File.createTempFile("node", ".out");
-        int exit = run(List.of("node", "embeddings.mjs", "vectors please"), 60, out);
-        String output = Files.readString(out.toPath(), StandardCharsets.UTF_8);
-        assertEquals(0, exit, output);
+        NodeScripts.Result result = NodeScripts.run(List.of("node", "embeddings.mjs", "vectors please"), 60,
+                Map.of("OPENAI_BASE_URL", "http://127.0.0.1:" + gw.port + "/v1"));
+        String output = result.output();
+        assertEquals(0, result.exit(), output);
         String[] lines = output.strip().split("\n");
         JsonNode r = Json.MAPPER.readTree(lines[lines.length - 1]);
         for (String call : new String[] { "sdk_default", "float", "base64" }) {
@@ -77,23 +75,5 @@ class EmbeddingsSdkTest {
         for (int i = 0; i < expected.length; i++) {
             assertEquals(expected[i], actual.get(i).floatValue(), what + " [" + i + "]");
         }
-    }
-
-    static int run(List<String> command, int seconds) throws Exception {
-        return run(command, seconds, File.createTempFile("npm", ".out"));
-    }
-
-    static int run(List<String> command, int seconds, File out) throws Exception {
-        ProcessBuilder pb = new ProcessBuilder(command).directory(NODE_DIR.toFile()).redirectErrorStream(true)
-                .redirectOutput(out);
-        if (gw != null) {
-            pb.environment().put("OPENAI_BASE_URL", "http://127.0.0.1:" + gw.port + "/v1");
-        }
-        Process p = pb.start();
-        if (!p.waitFor(seconds, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            return -1;
-        }
-        return p.exitValue();
     }
 }

@@ -1,18 +1,20 @@
 package dev.aigateway.http;
 
+import dev.aigateway.NodeScripts;
+import dev.aigateway.NodeScripts.Result;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
-import java.io.File;
-import java.nio.charset.StandardCharsets;
+
+
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
+
 
 import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.AfterAll;
@@ -34,7 +36,6 @@ import dev.aigateway.simulator.Faults;
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ConsoleBrowserTest {
-    static final Path NODE_DIR = Path.of("src/test/node");
     static final Path SHOTS = Path.of("target/console").toAbsolutePath();
     static final String ADMIN = "admin-console-FAKE-5c4b3a";
     static Path dir;
@@ -46,10 +47,7 @@ class ConsoleBrowserTest {
     @BeforeAll
     static void start() throws Exception {
         chromium = chromium();
-        if (!Files.isDirectory(NODE_DIR.resolve("node_modules/playwright-core"))) {
-            // pinned in package-lock.json; installing takes a few seconds from the npm registry
-            assertEquals(0, run(List.of("npm", "ci", "--no-audit", "--no-fund"), 300).exit(), "npm ci in src/test/node");
-        }
+        NodeScripts.install("playwright-core");
         Files.createDirectories(SHOTS);
         dir = Files.createTempDirectory("console-test");
         Path admin = Files.writeString(dir.resolve("admin.key"), ADMIN);
@@ -172,25 +170,9 @@ class ConsoleBrowserTest {
                 + "the console's browser test needs it (.ci/run installs it)");
     }
 
-    record Result(int exit, String output) {
-    }
-
     private static Result run(List<String> command, int seconds) throws Exception {
-        File out = File.createTempFile("console", ".out");
-        ProcessBuilder pb = new ProcessBuilder(command).directory(NODE_DIR.toFile()).redirectErrorStream(true)
-                .redirectOutput(out);
-        if (gw != null) {
-            pb.environment().put("ADMIN_URL", "http://127.0.0.1:" + gw.adminPort);
-            pb.environment().put("API_URL", "http://127.0.0.1:" + gw.port);
-            pb.environment().put("ADMIN_KEY", ADMIN);
-            pb.environment().put("SHOTS", SHOTS.toString());
-            pb.environment().put("CHROMIUM", chromium);
-        }
-        Process p = pb.start();
-        if (!p.waitFor(seconds, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-        }
-        return new Result(p.isAlive() ? -1 : p.exitValue(), Files.readString(out.toPath(), StandardCharsets.UTF_8));
+        return NodeScripts.run(command, seconds, gw == null ? Map.of() : Map.of("ADMIN_URL", "http://127.0.0.1:" + gw.adminPort,
+                "API_URL", "http://127.0.0.1:" + gw.port, "ADMIN_KEY", ADMIN, "SHOTS", SHOTS.toString(), "CHROMIUM", chromium));
     }
 
     private static final class HttpResponseJson {

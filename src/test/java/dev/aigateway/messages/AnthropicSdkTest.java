@@ -1,14 +1,16 @@
 package dev.aigateway.messages;
 
+import dev.aigateway.NodeScripts;
+import dev.aigateway.NodeScripts.Result;
+import java.util.Map;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.File;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
+
+
+
 import java.util.List;
-import java.util.concurrent.TimeUnit;
+
 
 import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.AfterAll;
@@ -25,16 +27,12 @@ import dev.aigateway.simulator.Faults;
  * from the next provider: plain, streamed, with a tool call, and a stream cut mid-answer and continued.
  */
 class AnthropicSdkTest {
-    static final Path NODE_DIR = Path.of("src/test/node");
     static final String CLAUDE = "claude-sonnet-4-5";
     static TestGateway gw;
 
     @BeforeAll
     static void start() throws Exception {
-        if (!Files.isDirectory(NODE_DIR.resolve("node_modules/@anthropic-ai/sdk"))) {
-            // pinned in package-lock.json; installing takes a few seconds from the npm registry
-            assertEquals(0, run(List.of("npm", "ci", "--no-audit", "--no-fund"), 300).exit(), "npm ci in src/test/node");
-        }
+        NodeScripts.install("@anthropic-ai/sdk");
         gw = TestGateway.start();
     }
 
@@ -149,21 +147,8 @@ class AnthropicSdkTest {
         return out;
     }
 
-    record Result(int exit, String output) {
-    }
-
     static Result run(List<String> command, int seconds) throws Exception {
-        File out = File.createTempFile("node", ".out");
-        ProcessBuilder pb = new ProcessBuilder(command).directory(NODE_DIR.toFile()).redirectErrorStream(true)
-                .redirectOutput(out);
-        if (gw != null) {
-            // how an Anthropic SDK user points at the gateway (the SDK adds /v1/messages)
-            pb.environment().put("ANTHROPIC_BASE_URL", "http://127.0.0.1:" + gw.port);
-        }
-        Process p = pb.start();
-        if (!p.waitFor(seconds, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-        }
-        return new Result(p.isAlive() ? -1 : p.exitValue(), Files.readString(out.toPath(), StandardCharsets.UTF_8));
+        // how an Anthropic SDK user points at the gateway (the SDK adds /v1/messages)
+        return NodeScripts.run(command, seconds, gw == null ? Map.of() : Map.of("ANTHROPIC_BASE_URL", "http://127.0.0.1:" + gw.port));
     }
 }

@@ -1,14 +1,12 @@
 package dev.aigateway.responses;
 
+import dev.aigateway.NodeScripts;
+import dev.aigateway.NodeScripts.Result;
+import java.util.Map;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.File;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.AfterAll;
@@ -25,14 +23,11 @@ import dev.aigateway.simulator.Faults;
  * stream accumulator, while the primary provider is down or breaks mid-answer.
  */
 class ResponsesSdkTest {
-    static final Path NODE_DIR = Path.of("src/test/node");
     static TestGateway gw;
 
     @BeforeAll
     static void start() throws Exception {
-        if (!Files.isDirectory(NODE_DIR.resolve("node_modules/openai"))) {
-            assertEquals(0, run(List.of("npm", "ci", "--no-audit", "--no-fund"), 300).exit(), "npm ci in src/test/node");
-        }
+        NodeScripts.install("openai");
         gw = TestGateway.start();
     }
 
@@ -114,9 +109,6 @@ class ResponsesSdkTest {
         assertEquals(0, gw.sim("openai").calls());
     }
 
-    record Result(int exit, String output) {
-    }
-
     /** The script's JSON lines (it must have exited 0). */
     static List<JsonNode> lines(Result result) throws Exception {
         assertEquals(0, result.exit(), result.output());
@@ -136,16 +128,7 @@ class ResponsesSdkTest {
 
     /** Runs a script of src/test/node against {@code gateway} (null: none). */
     static Result run(List<String> command, int seconds, TestGateway gateway) throws Exception {
-        File out = File.createTempFile("node", ".out");
-        ProcessBuilder pb = new ProcessBuilder(command).directory(NODE_DIR.toFile()).redirectErrorStream(true)
-                .redirectOutput(out);
-        if (gateway != null) {
-            pb.environment().put("OPENAI_BASE_URL", "http://127.0.0.1:" + gateway.port + "/v1");
-        }
-        Process p = pb.start();
-        if (!p.waitFor(seconds, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-        }
-        return new Result(p.isAlive() ? -1 : p.exitValue(), Files.readString(out.toPath(), StandardCharsets.UTF_8));
+        return NodeScripts.run(command, seconds,
+                gateway == null ? Map.of() : Map.of("OPENAI_BASE_URL", "http://127.0.0.1:" + gateway.port + "/v1"));
     }
 }
