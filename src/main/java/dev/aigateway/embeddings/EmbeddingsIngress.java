@@ -1,17 +1,13 @@
 package dev.aigateway.embeddings;
 
-import java.util.Locale;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
 
 import dev.aigateway.api.ChatRequest;
-import dev.aigateway.api.GatewayException;
-import dev.aigateway.api.Identifiers;
 import dev.aigateway.api.RequestParser;
 import dev.aigateway.chain.LiveChains;
-import dev.aigateway.idempotency.Idempotency;
 import dev.aigateway.request.AttemptLog;
 import dev.aigateway.request.GatewayRequest;
 
@@ -38,34 +34,11 @@ public class EmbeddingsIngress {
         GatewayRequest gateway = GatewayRequest.of(exchange);
         gateway.setAttempts(new AttemptLog());
         gateway.setEmbeddings(true);
-        if (!chains.live()) {
-            throw new GatewayException(503, "server_error", "gateway_starting", null,
-                    "The gateway is starting; retry in a second").retryAfter(1);
-        }
-        String contentType = m.getHeader(Exchange.CONTENT_TYPE, String.class);
-        if (contentType == null || !contentType.toLowerCase(Locale.ROOT).contains("json")) {
-            throw new GatewayException(415, "invalid_request_error", "unsupported_media_type", null,
-                    "Content-Type must be application/json, got " + (contentType == null ? "none" : "'" + contentType + "'"));
-        }
-        byte[] raw = m.getBody(byte[].class);
-        gateway.setBodyBytes(raw == null ? 0 : raw.length);
-        if (raw != null && raw.length > maxBodyBytes) {
-            throw new GatewayException(413, "invalid_request_error", "request_too_large", null,
-                    "Request body is " + raw.length + " bytes; the limit is " + maxBodyBytes + " (gateway.max-body-bytes)");
-        }
-        String key = Identifiers.check(Idempotency.HEADER, m.getHeader(Idempotency.HEADER, String.class));
+        byte[] raw = dev.aigateway.http.HttpRequestChecks.body(exchange, chains, maxBodyBytes);
         JsonNode root = RequestParser.readJson(raw);
         String bodyId = root.path("request_id").isTextual() ? root.get("request_id").asText() : null;
         ChatRequest request = parser.parse(root, m.getHeader("x-gateway-chain", String.class), c -> chains.endpoint(c) != null);
-        if (key != null) {
-            if (bodyId != null && !bodyId.equals(key)) {
-                throw new GatewayException(400, "invalid_request_error", "idempotency_key_mismatch", Idempotency.HEADER,
-                        "Header idempotency-key and body field request_id name different requests; send one, or the "
-                                + "same value in both");
-            }
-            request = request.withRequestId(key);
-        }
-        gateway.setRequestId(key != null ? key : bodyId);
+        request = dev.aigateway.http.HttpRequestChecks.clientId(exchange, request, bodyId);
         gateway.setChatRequest(request);
         chains.select(exchange, gateway, request.chain(), request.route());
     }

@@ -68,42 +68,15 @@ public class HttpIngress {
         Message m = exchange.getMessage();
         GatewayRequest gateway = GatewayRequest.of(exchange);
         gateway.setAttempts(new AttemptLog());
-        if (!chains.live()) {
-            // the server listens a moment before the chains are live: "come back in a second", never unknown_chain
-            throw new GatewayException(503, "server_error", "gateway_starting", null,
-                    "The gateway is starting; retry in a second").retryAfter(1);
-        }
-        String contentType = m.getHeader(Exchange.CONTENT_TYPE, String.class);
-        if (contentType == null || !contentType.toLowerCase(Locale.ROOT).contains("json")) {
-            throw new GatewayException(415, "invalid_request_error", "unsupported_media_type", null,
-                    "Content-Type must be application/json, got " + (contentType == null ? "none" : "'" + contentType + "'"));
-        }
-        byte[] raw = m.getBody(byte[].class);
-        gateway.setBodyBytes(raw == null ? 0 : raw.length);
-        if (raw != null && raw.length > maxBodyBytes) {
-            throw new GatewayException(413, "invalid_request_error", "request_too_large", null,
-                    "Request body is " + raw.length + " bytes; the limit is " + maxBodyBytes + " (gateway.max-body-bytes)");
-        }
-        // idempotency-key is an identifier: checked before the body is parsed (Identifiers), like request_id
-        String key = dev.aigateway.api.Identifiers.check(dev.aigateway.idempotency.Idempotency.HEADER,
-                m.getHeader(dev.aigateway.idempotency.Idempotency.HEADER, String.class));
-        gateway.setRequestId(key); // a request refused below is still logged under the id its client chose
+        byte[] raw = HttpRequestChecks.body(exchange, chains, maxBodyBytes);
         exchange.setProperty(ClientApi.INSTANCE, api(exchange));
         JsonNode clientBody = RequestParser.readJson(raw);
         JsonNode root = api(exchange).toChatRequest(clientBody, m);
         String bodyId = root.path("request_id").isTextual() ? root.get("request_id").asText() : null;
         ChatRequest request = api(exchange).carry(parser.parse(root, m.getHeader("x-gateway-chain", String.class),
                 chain -> chains.endpoint(chain) != null, gateway.budgetStepDown()), clientBody);
-        if (key != null) {
-            if (bodyId != null && !bodyId.equals(key)) {
-                throw new GatewayException(400, "invalid_request_error", "idempotency_key_mismatch",
-                        dev.aigateway.idempotency.Idempotency.HEADER, "Header idempotency-key and body field request_id "
-                                + "name different requests; send one, or the same value in both");
-            }
-            request = request.withRequestId(key);
-        }
         // the id the client chose (null: none, the gateway made one up): what idempotent replies key on
-        gateway.setRequestId(key != null ? key : bodyId);
+        request = HttpRequestChecks.clientId(exchange, request, bodyId);
         gateway.setChatRequest(request);
         chains.select(exchange, gateway, request.chain(), request.route());
         if (request.stream() && m instanceof org.apache.camel.component.platform.http.vertx.HttpMessage http) {
