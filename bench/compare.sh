@@ -24,7 +24,7 @@ NGINX=$(command -v nginx || echo /usr/sbin/nginx)
 [ -x "$NGINX" ] || { echo "nginx missing: apt-get install -y nginx"; exit 1; }
 [ -f target/ai-failover-gateway.jar ] || mvn -q -B package -DskipTests
 
-GOOD=19101 DEAD=19102 LIMITED=19103 PROXY=19104 OAI=19105 SSE=19106 PROXYS=19107 GW=19180 GWM=19876 SIM=19199 PK=19787
+GOOD=19101 DEAD=19102 LIMITED=19103 PROXY=19104 OAI=19105 SSE=19106 PROXYS=19107 PROXYB=19108 GW=19180 GWM=19876 SIM=19199 PK=19787
 work=$(mktemp -d)
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; "$NGINX" -p "$work" -c nginx.conf -s stop 2>/dev/null || true; }
@@ -67,6 +67,8 @@ http {
   server { listen 127.0.0.1:$SSE; location / { $sse; } }
   # how nginx is set up in front of an SSE upstream: no buffering, each chunk is passed on as it comes
   server { listen 127.0.0.1:$PROXYS; location / { proxy_pass http://sse; proxy_http_version 1.1; proxy_set_header Connection ""; proxy_buffering off; } }
+  # the same with nginx's default buffering (a real SSE stream would then reach the client late)
+  server { listen 127.0.0.1:$PROXYB; location / { proxy_pass http://sse; proxy_http_version 1.1; proxy_set_header Connection ""; } }
   # the gateway's primary: good, then sse, then dead (nginx -s reload) under the same gateway JVM
   server {
     listen 127.0.0.1:$OAI;
@@ -97,24 +99,31 @@ row() { # key, label, url, connections, rss-cmd, extra wrk args (headers)...
 }
 warm() { wrk -t2 -c32 -d"${WARMUP:-15s}" -s bench/chat.lua "$@" >/dev/null 2>&1 || true; }
 
-start_gateway() { # java binary, openai base URL[, extra env...]; sets gwpid and startup_ms (exec to the first 200 on /v1/models)
-  local java=$1 base=$2 t0; shift 2; t0=$(date +%s%N)
+start_gateway() { # java binary, openai base URL ("sim": the in-JVM simulator for every provider)[, extra env...];
+  # sets gwpid and startup_ms (exec to the first 200 on /v1/models)
+  local java=$1 base=$2 t0 upstreams=(); shift 2
+  [ "$base" = sim ] || upstreams=(PROVIDER_OPENAI_BASE_URL="$base" PROVIDER_ANTHROPIC_BASE_URL="http://127.0.0.1:$GOOD"
+    PROVIDER_DEEPSEEK_BASE_URL="http://127.0.0.1:$GOOD/v1")
+  t0=$(date +%s%N)
   env GATEWAY_HTTP_PORT=$GW CAMEL_MANAGEMENT_PORT=$GWM GATEWAY_SIMULATOR_PORT=$SIM GATEWAY_SIMULATOR_MODE=off \
-    GATEWAY_KAFKA_ENABLED=false CAMEL_MAIN_ROUTES_RELOAD_ENABLED=false \
-    PROVIDER_OPENAI_BASE_URL="$base" PROVIDER_ANTHROPIC_BASE_URL="http://127.0.0.1:$GOOD" \
-    PROVIDER_DEEPSEEK_BASE_URL="http://127.0.0.1:$GOOD/v1" GATEWAY_JAVA="$java" "$@" \
+    GATEWAY_KAFKA_ENABLED=false CAMEL_MAIN_ROUTES_RELOAD_ENABLED=false "${upstreams[@]}" GATEWAY_JAVA="$java" "$@" \
     bin/gateway > "$work/gateway.log" 2>&1 &
   gwpid=$!; pids+=("$gwpid")
-  for _ in $(seq 1 1200); do curl -sf -o /dev/null "localhost:$GW/v1/models" && break; sleep 0.02; done
+  for _ in $(seq 1 1200); do
+    curl -sf -o /dev/null "localhost:$GW/v1/models" && break
+    kill -0 "$gwpid" 2>/dev/null || { echo "the gateway did not start:"; grep ERROR "$work/gateway.log"; exit 1; } >&2
+    sleep 0.02
+  done
   startup_ms=$(( ($(date +%s%N) - t0) / 1000000 ))
-  for _ in $(seq 1 300); do curl -sf -o /dev/null "localhost:$GWM/observe/health" && break; sleep 0.05; done
+  for _ in $(seq 1 1500); do curl -sf -o /dev/null "localhost:$GWM/observe/health" && break; sleep 0.02; done
+  ready_ms=$(( ($(date +%s%N) - t0) / 1000000 ))   # /observe/health UP: chat requests are taken
 }
 stop_gateway() { kill "$gwpid"; wait "$gwpid" 2>/dev/null || true; }
 grss() { rss_of "$gwpid"; }
 gw_rows() { # java binary, row-key suffix, label suffix, "all" for every row (else the c=32 JSON and streamed rows)
   local java=$1 k=$2 l=$3
-  start_gateway "$java" "http://127.0.0.1:$OAI/v1"; STARTUP[$k]=$startup_ms
-  sleep 1; IDLE[$k]=$(grss)
+  start_gateway "$java" "http://127.0.0.1:$OAI/v1"; STARTUP[j$k]=$startup_ms READY[j$k]=$ready_ms
+  sleep 1; IDLE[j$k]=$(grss)
   # the JVM needs longer than nginx to reach its compiled speed (C2 shares the 2 cores with wrk and nginx)
   WARMUP=$GATEWAY_WARMUP warm "$req:$GW/v1/chat/completions"
   row "gw$k" "gateway, single provider → stub$l" "$req:$GW/v1/chat/completions" 32 grss
@@ -132,8 +141,7 @@ gw_rows() { # java binary, row-key suffix, label suffix, "all" for every row (el
   stop_gateway
 }
 slow_row() { # java binary, row-key suffix, label suffix: 2,000 requests held by a 2 s upstream (the in-JVM simulator)
-  start_gateway "$1" "http://127.0.0.1:$OAI/v1" GATEWAY_SIMULATOR_MODE=on GATEWAY_SIMULATOR_LATENCY=2s \
-    PROVIDER_OPENAI_BASE_URL= PROVIDER_ANTHROPIC_BASE_URL= PROVIDER_DEEPSEEK_BASE_URL=
+  start_gateway "$1" sim GATEWAY_SIMULATOR_MODE=on GATEWAY_SIMULATOR_LATENCY=2s
   row "slow$2" "gateway, 2 s upstream (simulator), 2,000 in flight$3" "$req:$GW/v1/chat/completions" 2000 grss
   stop_gateway
 }
@@ -147,10 +155,11 @@ warm "$req:$PROXY/v1/chat/completions"
 row proxy "nginx reverse proxy → stub" "$req:$PROXY/v1/chat/completions" 32 nginx_rss
 
 JDK25=$(command -v java)
-declare -A STARTUP IDLE
+declare -A STARTUP READY IDLE
 GATEWAY_WARMUP=${GATEWAY_WARMUP:-45s} STREAM_WARMUP=${STREAM_WARMUP:-15s}
 warm "$req:$PROXYS/v1/chat/completions" -- stream
-row sproxy "nginx reverse proxy → 40-chunk stream" "$req:$PROXYS/v1/chat/completions" 32 nginx_rss -- stream
+row sproxy "nginx reverse proxy → 40-chunk stream (proxy_buffering off)" "$req:$PROXYS/v1/chat/completions" 32 nginx_rss -- stream
+row sproxyb "nginx reverse proxy → 40-chunk stream (buffered)" "$req:$PROXYB/v1/chat/completions" 32 nginx_rss -- stream
 gw_rows "$JDK25" "" "" all
 slow_row "$JDK25" "" ""
 if [ -x "$JDK17/bin/java" ]; then
@@ -187,7 +196,7 @@ mkdir -p bench/results
 {
   echo "Run $(date -u +%FT%TZ) on $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //')), load average before the run: $load0"
   echo "$(java -version 2>&1 | head -1); JDK 17 rows: $("$JDK17/bin/java" -version 2>&1 | head -1); nginx $("$NGINX" -v 2>&1 | sed 's/.*\///')"
-  echo "wrk -t2, gateway warm-up $GATEWAY_WARMUP (streamed: + $STREAM_WARMUP), then $DURATION per row; the gateway runs as bin/gateway starts it: ${GATEWAY_JAVA_OPTS:-its default JVM flags}"
+  echo "wrk -t2, gateway warm-up $GATEWAY_WARMUP (streamed: + $STREAM_WARMUP), then $DURATION per row; the gateway runs as bin/gateway starts it: ${GATEWAY_JAVA_OPTS:-its default JVM flags}; JDK 25 AOT cache (bin/gateway --aot-train): $([ -f target/ai-failover-gateway.aot ] && echo used || echo none)"
   echo
   echo "| scenario | connections | rps | p50 | p99 | errors | RSS |"
   echo "| --- | --- | --- | --- | --- | --- | --- |"
@@ -197,6 +206,7 @@ mkdir -p bench/results
   echo "| --- | --- | --- | --- |"
   check "streamed: gateway stream: true / nginx proxy of the stream" "$(ratio "${RPS[gws]:-}" "${RPS[sproxy]:-}")" "≥" 0.3 "×"
   check "streamed: gateway non-streaming (internal stream) / nginx proxy of the stream" "$(ratio "${RPS[gwns]:-}" "${RPS[sproxy]:-}")" "≥" 0.3 "×"
+  echo "| streamed: gateway stream: true / nginx proxy of the stream, buffered | $(ratio "${RPS[gws]:-}" "${RPS[sproxyb]:-}")× | | |"
   [ -n "${RPS[pks]:-}" ] && echo "| streamed: gateway / Portkey streaming | $(ratio "${RPS[gws]}" "${RPS[pks]}")× | | |"
   check "JSON: gateway / nginx proxy" "$(ratio "${RPS[gw]:-}" "${RPS[proxy]:-}")" "≥" 0.35 "×"
   [ -n "${RPS[pk]:-}" ] && check "JSON: gateway / Portkey (single)" "$(ratio "${RPS[gw]}" "${RPS[pk]}")" "≥" 12 "×"
@@ -212,8 +222,9 @@ mkdir -p bench/results
     [ -n "${RSSV[$k]:-}" ] && check "RSS, ${LABEL[$k]}" "${RSSV[$k]}" "≤" 256 " MiB"
   done
   for k in "" 17; do
-    [ -n "${STARTUP[$k]:-}" ] && check "start-up, exec to the first 200 on /v1/models${k:+ (JDK $k)}" "${STARTUP[$k]}" "≤" 2000 " ms"
-    [ -n "${IDLE[$k]:-}" ] && echo "| idle RSS${k:+ (JDK $k)} | ${IDLE[$k]} MiB | | |"
+    [ -n "${STARTUP[j$k]:-}" ] && check "start-up, exec to the first 200 on /v1/models${k:+ (JDK $k)}" "${STARTUP[j$k]}" "≤" 2000 " ms"
+    [ -n "${READY[j$k]:-}" ] && check "start-up, exec to ready (/observe/health UP)${k:+ (JDK $k)}" "${READY[j$k]}" "≤" 2000 " ms"
+    [ -n "${IDLE[j$k]:-}" ] && echo "| idle RSS${k:+ (JDK $k)} | ${IDLE[j$k]} MiB | | |"
   done
 } > bench/results/compare.md
 if [ "${KAFKA:-0}" = 1 ]; then
