@@ -141,7 +141,8 @@ gw_rows() { # java binary, row-key suffix, label suffix, "all" for every row (el
   stop_gateway
 }
 slow_row() { # java binary, row-key suffix, label suffix: 2,000 requests held by a 2 s upstream (the in-JVM simulator)
-  start_gateway "$1" sim GATEWAY_SIMULATOR_MODE=on GATEWAY_SIMULATOR_LATENCY=2s
+  # the answer comes whole after 2 s (no pause between chunks: 2,000 streams of 20 ms chunks would be 100,000 events a second)
+  start_gateway "$1" sim GATEWAY_SIMULATOR_MODE=on GATEWAY_SIMULATOR_LATENCY=2s GATEWAY_SIMULATOR_CHUNK_INTERVAL=0ms
   row "slow$2" "gateway, 2 s upstream (simulator), 2,000 in flight$3" "$req:$GW/v1/chat/completions" 2000 grss
   stop_gateway
 }
