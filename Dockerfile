@@ -30,5 +30,8 @@ USER 10001:10001
 ENV GATEWAY_HTTP_HOST=0.0.0.0 CAMEL_MANAGEMENT_HOST=0.0.0.0
 # gateway.http.port; 8099 is the simulator's fault switch (docker-compose.yml publishes it on the host's loopback)
 EXPOSE 8080 9876
+# the JVM flags bin/gateway starts the jar with (a capped heap; docs/benchmarks.md, Memory and start-up);
+# the java launcher reads JDK_JAVA_OPTIONS, so docker run -e / compose can replace them
+ENV JDK_JAVA_OPTIONS="-XX:+UseSerialGC -Xms64m -Xmx192m -Xss512k -XX:MaxDirectMemorySize=64m -XX:ReservedCodeCacheSize=64m -XX:+ExitOnOutOfMemoryError"
 # exec form: java is PID 1 and gets SIGTERM, so in-flight requests finish (camel.main.shutdown-timeout)
 CMD ["java", "-jar", "ai-failover-gateway.jar"]

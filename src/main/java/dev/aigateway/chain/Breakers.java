@@ -37,6 +37,9 @@ public final class Breakers {
                 .waitDurationInOpenState(Duration.ofMillis(b.waitInOpenStateMs()))
                 .permittedNumberOfCallsInHalfOpenState(b.permittedCallsInHalfOpenState())
                 .ignoreExceptions(ProviderSkippedException.class, StreamAbandonedException.class, ProviderDeclinedException.class)
+                // an open breaker refuses every call with a CallNotPermittedException: an expected outcome, whose
+                // stack trace would be filled in for each request on the dead-primary path and never read
+                .writableStackTraceEnabled(false)
                 .build();
         CircuitBreaker breaker = registry.circuitBreaker(provider.name(), config);
         breaker.getEventPublisher().onStateTransition(e -> metrics.breakerTransition(e.getCircuitBreakerName(),

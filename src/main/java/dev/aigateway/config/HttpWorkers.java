@@ -1,5 +1,10 @@
 package dev.aigateway.config;
 
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedTransferQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -23,8 +28,8 @@ import dev.aigateway.metrics.GatewayMetrics;
  * The Vert.x instance behind the HTTP API. platform-http runs each request's route on a Vert.x worker
  * thread, which blocks for the whole provider call (seconds for an LLM). On JDK 21+ the workers are
  * virtual threads, so thousands of calls wait at once for the cost of a few kilobytes each; on JDK 17
- * they are a platform thread pool of {@code gateway.http.max-in-flight} threads, created on demand
- * (slower to ramp up: each new thread is started on the event loop).
+ * they are a platform thread pool ({@link #platformPool}) that grows only when no worker is idle, up to
+ * {@code gateway.http.max-in-flight} threads, and shrinks back when load falls.
  * <p>
  * Virtual threads have no pool to bound them, so {@link Admission} admits at most
  * {@code gateway.http.max-in-flight} chat requests at once on every JDK.
@@ -42,8 +47,46 @@ public final class HttpWorkers {
                 .setMaxWorkerExecuteTime(10).setMaxWorkerExecuteTimeUnit(TimeUnit.MINUTES);
         ExecutorServiceFactory workers = VirtualThreads.available()
                 ? (threadFactory, concurrency, maxConcurrency) -> VirtualThreads.newPerTaskExecutor()
-                : ExecutorServiceFactory.INSTANCE;
+                : (threadFactory, concurrency, maxConcurrency) -> platformPool(threadFactory, maxConcurrency);
         return new VertxBuilder(options).executorServiceFactory(workers).init().vertx();
+    }
+
+    /** Platform workers started with the pool (JDK 17): a c=32 load never starts a thread on the event loop. */
+    static final int PRESTARTED_WORKERS = 64;
+
+    /**
+     * The JDK 17 worker pool. Vert.x's default is a fixed pool, which starts a new thread for every task
+     * until it holds all {@code max} (4096 by default): under steady load it fills to thousands of threads,
+     * each started on the event loop (p99 in the hundreds of ms, ~1 GiB RSS). This one hands a task to an
+     * idle worker when there is one, starts a thread only when none is idle (up to {@code max}; past it
+     * tasks wait in line), and lets threads beyond the prestarted ones go after a minute idle.
+     */
+    static ExecutorService platformPool(ThreadFactory threadFactory, int max) {
+        HandOffQueue queue = new HandOffQueue();
+        ThreadPoolExecutor pool = new ThreadPoolExecutor(Math.min(max, PRESTARTED_WORKERS), max, 60, TimeUnit.SECONDS,
+                queue, threadFactory, (task, executor) -> {
+                    if (executor.isShutdown()) {
+                        throw new RejectedExecutionException("HTTP worker pool is shut down");
+                    }
+                    queue.enqueue(task); // all max threads busy: wait for one
+                });
+        queue.pool = pool;
+        pool.prestartAllCoreThreads();
+        return pool;
+    }
+
+    /** A queue that refuses a task no idle worker takes at once, so the pool grows instead of queueing. */
+    static final class HandOffQueue extends LinkedTransferQueue<Runnable> {
+        private volatile ThreadPoolExecutor pool;
+
+        @Override
+        public boolean offer(Runnable task) {
+            return tryTransfer(task) || (pool.getPoolSize() >= pool.getMaximumPoolSize() && super.offer(task));
+        }
+
+        void enqueue(Runnable task) {
+            super.offer(task);
+        }
     }
 
     /**
