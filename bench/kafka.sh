@@ -51,12 +51,15 @@ GATEWAY_HTTP_PORT=$PORT CAMEL_MANAGEMENT_PORT=$MPORT GATEWAY_SIMULATOR_PORT=$SIM
   java ${GATEWAY_JAVA_OPTS:--Xmx512m} -jar target/ai-failover-gateway.jar > "$log" 2>&1 &
 gw=$!
 pipe=
-cleanup() {
-  [ -n "$pipe" ] && kill "$pipe" 2>/dev/null
-  kill "$gw" "$slowpid" 2>/dev/null
+cleanup() { # every step may fail (a process already gone): none may stop the others
+  [ -n "$pipe" ] && kill "$pipe" 2>/dev/null || true
+  kill "$gw" "$slowpid" 2>/dev/null || true
   for _ in $(seq 1 60); do kill -0 "$gw" 2>/dev/null || break; sleep 0.5; done
-  kill -9 "$gw" 2>/dev/null; wait "$gw" 2>/dev/null || true
-  "$NGINX" -p "$work" -c nginx.conf -s stop 2>/dev/null || true; rm -rf "$work"
+  kill -9 "$gw" 2>/dev/null || true; wait "$gw" 2>/dev/null || true
+  # nginx must go: it would keep holding an inherited lock (flock /tmp/bench.lock bench/kafka.sh)
+  "$NGINX" -p "$work" -c nginx.conf -s stop 2>/dev/null || true
+  for _ in $(seq 1 20); do [ -f "$work/nginx.pid" ] || break; sleep 0.25; done
+  rm -rf "$work"
 }
 trap cleanup EXIT
 for _ in $(seq 1 300); do grep -q "Subscribing to topic" "$log" && break; sleep 0.2; done
@@ -68,10 +71,11 @@ echo
 run "warm-up (not a result)" "$WARM_N" >/dev/null
 echo "| scenario | requests | answered | failed | duplicates | time | requests/s |"
 echo "| --- | --- | --- | --- | --- | --- | --- |"
-run "Kafka: gateway, fast upstream (nginx stub)" "$FAST_N"
+rps() { echo "$1" | awk -F'|' '{gsub(/ /, "", $8); print $8}'; }
+fast=$(run "Kafka: gateway, fast upstream (nginx stub)" "$FAST_N"); echo "$fast"
 echo "(gateway RSS after the fast row: $(rss))" >&2
 write_conf slow; "$NGINX" -p "$work" -c nginx.conf -s reload; sleep 1
-run "Kafka: gateway, 2 s upstream (nginx → node, 2 s)" "$SLOW_N"
+slow=$(run "Kafka: gateway, 2 s upstream (nginx → node, 2 s)" "$SLOW_N"); echo "$slow"
 echo "(gateway RSS after the slow row: $(rss))" >&2
 # the ceiling: same broker, a pipe without the gateway (its own request topic, the same reply topic)
 partitions=$(grep -E '^gateway.kafka.partitions' config/application.properties | sed 's/.*= *//')
@@ -81,6 +85,13 @@ java -cp 'target/lib/*' bench/KafkaPipe.java "$B" ai.requests.pipe ai.responses 
 pipe=$!
 sleep 8
 run "warm-up pipe (not a result)" 20000 ai.requests.pipe >/dev/null
-run "Kafka: ceiling, plain consume→produce pipe (no gateway)" "$FAST_N" ai.requests.pipe
+ceiling=$(run "Kafka: ceiling, plain consume→produce pipe (no gateway)" "$FAST_N" ai.requests.pipe); echo "$ceiling"
+verdict() { awk -v v="${1:-0}" -v t="$2" 'BEGIN { print (v >= t ? "met" : "missed") }'; }
+share() { awk -v a="${1:-0}" -v b="${2:-0}" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
+echo
+echo "| Kafka target | requests/s | gateway / pipe ceiling | target | |"
+echo "| --- | --- | --- | --- | --- |"
+echo "| fast upstream | $(rps "$fast") | $(share "$(rps "$fast")" "$(rps "$ceiling")")× | ≥ 5,000 | $(verdict "$(rps "$fast")" 5000) |"
+echo "| 2 s upstream | $(rps "$slow") | $(share "$(rps "$slow")" "$(rps "$ceiling")")× | ≥ 1,000 | $(verdict "$(rps "$slow")" 1000) |"
 echo
 echo "rerun: bench/kafka.sh   (WARM_N=$WARM_N FAST_N=$FAST_N SLOW_N=$SLOW_N; KAFKA=1 bench/compare.sh adds these rows to its table)"
