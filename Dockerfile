@@ -32,6 +32,6 @@ ENV GATEWAY_HTTP_HOST=0.0.0.0 CAMEL_MANAGEMENT_HOST=0.0.0.0
 EXPOSE 8080 9876
 # the JVM flags bin/gateway starts the jar with (a capped heap; docs/benchmarks.md, Memory and start-up);
 # the java launcher reads JDK_JAVA_OPTIONS, so docker run -e / compose can replace them
-ENV JDK_JAVA_OPTIONS="-XX:+UseSerialGC -Xms64m -Xmx192m -Xss512k -XX:MaxDirectMemorySize=64m -XX:ReservedCodeCacheSize=64m -XX:+ExitOnOutOfMemoryError"
+ENV JDK_JAVA_OPTIONS="-XX:+UseSerialGC -Xms64m -Xmx512m -Xss512k -XX:MaxDirectMemorySize=64m -XX:ReservedCodeCacheSize=64m -XX:+ExitOnOutOfMemoryError"
 # exec form: java is PID 1 and gets SIGTERM, so in-flight requests finish (camel.main.shutdown-timeout)
 CMD ["java", "-jar", "ai-failover-gateway.jar"]

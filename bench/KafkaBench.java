@@ -22,6 +22,7 @@ public class KafkaBench {
         String brokers = args[0];
         int n = Integer.parseInt(args[1]);
         String name = args[2];
+        String requestTopic = args.length > 3 ? args[3] : "ai.requests";
         String tag = UUID.randomUUID().toString().substring(0, 8) + "-";
         try (KafkaConsumer<byte[], byte[]> replies = new KafkaConsumer<>(Map.of("bootstrap.servers", brokers,
                 "group.id", "bench-" + tag, "auto.offset.reset", "latest"), new ByteArrayDeserializer(), new ByteArrayDeserializer());
@@ -37,7 +38,7 @@ public class KafkaBench {
             long t0 = System.nanoTime();
             for (int i = 0; i < n; i++) {
                 String body = "{\"prompt\":\"bench " + i + "\",\"request_id\":\"" + tag + i + "\"}";
-                producer.send(new ProducerRecord<>("ai.requests", ("k" + (i % 64)).getBytes(StandardCharsets.UTF_8),
+                producer.send(new ProducerRecord<>(requestTopic, ("k" + (i % 64)).getBytes(StandardCharsets.UTF_8),
                         body.getBytes(StandardCharsets.UTF_8)));
             }
             producer.flush();
