@@ -46,7 +46,13 @@ public final class UnservedPaths {
                     allowed.addAll(e.methods());
                 }
             }
-            if (pathServed) {
+            if (pathServed && (allowed.isEmpty() || allowed.contains(method))) {
+                // a route that serves this method but has no handler on the router yet: the server listens a moment
+                // before every route is started; "retry in a second", never a 405 for an endpoint that exists
+                ctx.response().putHeader("Retry-After", "1");
+                reply(ctx, new GatewayException(503, "server_error", "gateway_starting", null,
+                        "The gateway is starting; retry in a second").retryAfter(1));
+            } else if (pathServed) {
                 ctx.response().putHeader("allow", String.join(", ", allowed));
                 reply(ctx, new GatewayException(405, "invalid_request_error", "method_not_allowed", null,
                         method + " is not allowed on " + path(ctx) + "; served: " + list));
