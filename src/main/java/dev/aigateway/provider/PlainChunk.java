@@ -294,7 +294,8 @@ public final class PlainChunk {
     }
 
     /**
-     * True when the payload has no escape and no whitespace between tokens: then the tree path writes it back
+     * True when the payload has no escape, no whitespace between tokens and no character beyond the Basic
+     * Multilingual Plane: then the tree path writes it back
      * unchanged, and a {@code "} can only delimit a string (an escaped one would need a backslash).
      */
     private static boolean compact(String s) {
@@ -303,7 +304,8 @@ public final class PlainChunk {
             char c = s.charAt(i);
             if (c == '"') {
                 inString = !inString;
-            } else if (c == '\\' || !inString && c <= ' ') {
+            } else if (c == '\\' || !inString && c <= ' ' || Character.isSurrogate(c)) {
+                // Jackson writes a character beyond the BMP (an emoji) back as an escaped surrogate pair
                 return false;
             }
         }
