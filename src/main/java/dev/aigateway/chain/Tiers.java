@@ -8,6 +8,7 @@ import org.apache.camel.model.CircuitBreakerDefinition;
 import org.apache.camel.model.LoadBalanceDefinition;
 import org.apache.camel.model.OnFallbackDefinition;
 import org.apache.camel.model.PipelineDefinition;
+import org.apache.camel.model.ProcessDefinition;
 import org.apache.camel.model.ProcessorDefinition;
 import org.apache.camel.model.Resilience4jConfigurationDefinition;
 import org.apache.camel.model.SendDefinition;
@@ -59,6 +60,14 @@ public final class Tiers {
         this.leftOut = leftOut;
     }
 
+    /** The attempts bean: the fallback steps call it as processors, not as bean steps (no reflection per call). */
+    private Attempts attempts;
+
+    public Tiers attempts(Attempts attempts) {
+        this.attempts = attempts;
+        return this;
+    }
+
     /** Deployments for which this is true are called through the {@code providerRetry} bean (see ProviderRetry). */
     public Tiers retried(java.util.function.Predicate<String> retried) {
         this.retried = retried;
@@ -87,7 +96,7 @@ public final class Tiers {
             }
         }
         // every provider of the chain left out of gateway.providers: its requests get the 503 listing none
-        ProcessorDefinition<?> chain = steps.isEmpty() ? bean("allFailed") : chain(steps, 0);
+        ProcessorDefinition<?> chain = steps.isEmpty() ? allFailed() : chain(steps, 0);
         while (outputs.size() > first) {
             outputs.remove(outputs.size() - 1);
         }
@@ -119,16 +128,17 @@ public final class Tiers {
 
     private ProcessorDefinition<?> chain(List<List<String>> steps, int index) {
         List<String> tier = steps.get(index);
-        ProcessorDefinition<?> next = index + 1 < steps.size() ? chain(steps, index + 1) : bean("allFailed");
+        ProcessorDefinition<?> next = index + 1 < steps.size() ? chain(steps, index + 1) : allFailed();
         if (tier.size() == 1) {
             // one deployment: its own breaker is the step (each circuitBreaker EIP copies the exchange once more)
             String name = tier.get(0);
-            return deployment(name, bean("fellBack(*, '" + name + "')"), next);
+            return deployment(name, call("fellBack(*, '" + name + "')", (a, e) -> a.fellBack(e, name)), next);
         }
         CircuitBreakerDefinition step = breaker(STEP_BREAKER);
         step.addOutput(tier(tier));
         OnFallbackDefinition fallback = new OnFallbackDefinition();
-        fallback.addOutput(bean("tierOut(*, '" + String.join(",", tier) + "')"));
+        String joined = String.join(",", tier);
+        fallback.addOutput(call("tierOut(*, '" + joined + "')", (a, e) -> a.tierOut(e, joined)));
         fallback.addOutput(next);
         step.setOnFallback(fallback);
         return step;
@@ -164,7 +174,7 @@ public final class Tiers {
 
     /** A deployment inside a multi-deployment tier: its fallback records the attempt and throws to the failover balancer. */
     private CircuitBreakerDefinition passingOver(String name) {
-        return deployment(name, bean("passOver(*, '" + name + "')"));
+        return deployment(name, call("passOver(*, '" + name + "')", (a, e) -> a.passOver(e, name)));
     }
 
     private CircuitBreakerDefinition deployment(String name, ProcessorDefinition<?>... onFallback) {
@@ -192,6 +202,16 @@ public final class Tiers {
         r4j.setCircuitBreaker(name);
         cb.setResilience4jConfiguration(r4j);
         return cb;
+    }
+
+    private ProcessorDefinition<?> allFailed() {
+        return call("allFailed", Attempts::allFailed);
+    }
+
+    /** A step on the attempts bean: a processor when the bean is known, else a bean step naming {@code method}. */
+    private ProcessorDefinition<?> call(String method, java.util.function.BiConsumer<Attempts, org.apache.camel.Exchange> call) {
+        Attempts a = attempts;
+        return a == null ? bean(method) : new ProcessDefinition(e -> call.accept(a, e));
     }
 
     private static BeanDefinition bean(String method) {

@@ -176,7 +176,7 @@ public class GatewayBeans implements CamelConfiguration {
         LiveChains chains = new LiveChains(context, providers.routableNames());
         chains.tiers(new dev.aigateway.chain.Tiers(providers, name -> name.matches("[A-Za-z0-9_-]{1,64}")
                 && property.apply("provider." + name + ".api") != null && providers.deploymentsOf(name).isEmpty())
-                .retried(retry::retries));
+                .retried(retry::retries).attempts(attempts));
         // the tiers' step-to-step circuitBreaker EIP needs a breaker; this one never opens (the deployments' do)
         CircuitBreaker chainStep = CircuitBreaker.ofDefaults(dev.aigateway.chain.Tiers.STEP_BREAKER);
         chainStep.transitionToDisabledState();
@@ -217,6 +217,8 @@ public class GatewayBeans implements CamelConfiguration {
         context.getRegistry().bind("embeddingsIngress", new dev.aigateway.embeddings.EmbeddingsIngress(
                 new dev.aigateway.embeddings.EmbeddingRequests(parser.modelRoutes(),
                         settings.oneOf("gateway.unknown-fields", "reject", "drop")), chains, maxBodyBytes));
+        // the request path's steps as processors (routes/*.yaml: process ref step.<bean>.<method>)
+        Steps.bind(context.getRegistry());
         context.getRegistry().bind("httpIngress", new HttpIngress(parser, providers, chains, metrics, streams,
                 settings.integer("gateway.max-body-bytes", 1, Integer.MAX_VALUE),
                 // the client APIs over the chat chains, each named by its route's gatewayClientApi property

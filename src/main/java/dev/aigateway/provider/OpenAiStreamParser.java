@@ -11,9 +11,16 @@ import dev.aigateway.api.Json;
 /**
  * Reads an OpenAI-compatible chat.completion.chunk stream. Stateless: every chunk is already in the client's
  * format. Usage arrives either in a last chunk with {@code choices: []} (OpenAI, Ollama) or on the last chunk
- * with choices (DeepSeek, Gemini); both are read, and the chunk passed on never carries it.
+ * with choices (DeepSeek, Gemini); both are read, and the chunk passed on never carries it. A text chunk is read
+ * without a tree ({@link PlainChunk}) unless {@link #treesOnly} was called.
  */
 final class OpenAiStreamParser implements StreamParser {
+    private boolean trees;
+
+    @Override
+    public void treesOnly() {
+        trees = true;
+    }
 
     @Override
     public StreamEvent parse(String event, String data) throws IOException {
@@ -23,6 +30,11 @@ final class OpenAiStreamParser implements StreamParser {
         }
         if ("[DONE]".equals(payload)) {
             return StreamEvent.end();
+        }
+        // a text chunk that goes out as it came is read without a tree; everything else below
+        StreamEvent plain = trees ? null : PlainChunk.read(payload);
+        if (plain != null) {
+            return plain;
         }
         JsonNode root = Json.MAPPER.readTree(payload);
         if (!(root instanceof ObjectNode chunk)) {

@@ -17,9 +17,27 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  * @param model            the model named by the event, or null
  * @param done             the provider's end-of-stream marker ({@code data: [DONE]}, Anthropic {@code message_stop})
  * @param error            an in-band error event's message (after HTTP 200), else null
+ * @param plain            the chunk read without a tree (OpenAI wire, text only), or null: then {@code chunk} is
+ *                         null and {@link #chunk()} builds the tree on demand
  */
 public record StreamEvent(ObjectNode chunk, String text, boolean toolCall, String finishReason, long promptTokens,
-        long completionTokens, String model, boolean done, String error) {
+        long completionTokens, String model, boolean done, String error, PlainChunk plain) {
+
+    public StreamEvent(ObjectNode chunk, String text, boolean toolCall, String finishReason, long promptTokens,
+            long completionTokens, String model, boolean done, String error) {
+        this(chunk, text, toolCall, finishReason, promptTokens, completionTokens, model, done, error, null);
+    }
+
+    /** The chunk as a tree (built now from a {@link PlainChunk}), or null when the event has none for the client. */
+    @Override
+    public ObjectNode chunk() {
+        return chunk != null ? chunk : plain != null ? plain.tree() : null;
+    }
+
+    /** True when the event has a chunk for the client (as a tree or plain), without building a tree. */
+    public boolean hasChunk() {
+        return chunk != null || plain != null;
+    }
 
     private static final StreamEvent NOTHING = new StreamEvent(null, "", false, null, -1, -1, null, false, null);
     private static final StreamEvent DONE = new StreamEvent(null, "", false, null, -1, -1, null, true, null);

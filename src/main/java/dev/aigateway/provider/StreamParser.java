@@ -14,4 +14,11 @@ public interface StreamParser {
      * @throws IOException when the payload is not what the API sends (malformed JSON, unknown shape)
      */
     StreamEvent parse(String event, String data) throws IOException;
+
+    /**
+     * Every chunk is wanted as a tree (the client speaks another API than OpenAI chat): a parser that can read
+     * chunks without one ({@link PlainChunk}) does not try, as the tree would be built anyway.
+     */
+    default void treesOnly() {
+    }
 }

@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import dev.aigateway.api.Json;
+import dev.aigateway.provider.PlainChunk;
 
 /**
  * Builds a whole {@code chat.completion} from streamed chunks, for clients that did not ask to stream:
@@ -61,6 +62,17 @@ public final class AnswerCollector implements AnswerSink {
                 accF.put("arguments", accF.get("arguments").asText() + f.get("arguments").asText());
             }
         }
+    }
+
+    /** A text chunk: its content is all there is to collect. */
+    @Override
+    public void chunk(PlainChunk chunk) {
+        content.append(chunk.content());
+    }
+
+    @Override
+    public boolean takesPlain() {
+        return true;
     }
 
     @Override

@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.aigateway.api.ChatRequest;
 import dev.aigateway.api.ChatResult;
 import dev.aigateway.api.Json;
+import dev.aigateway.provider.PlainChunk;
 import dev.aigateway.provider.ProviderSettings;
 import dev.aigateway.request.GatewayRequest;
 import org.slf4j.Logger;
@@ -33,7 +34,8 @@ public final class AnswerStream implements GatewayRequest.Answer {
     private final StringBuilder text = new StringBuilder();
     private boolean toolCallSent;
     private boolean started;
-    private ObjectNode heldRole;
+    /** The role chunk held until content comes: an ObjectNode or a PlainChunk. */
+    private Object heldRole;
     private String id;
     private long created;
     private String abandoned;
@@ -175,26 +177,73 @@ public final class AnswerStream implements GatewayRequest.Answer {
         }
     }
 
+    /** {@link #preamble(ObjectNode)} for a chunk read without a tree. */
+    public void preamble(PlainChunk chunk) {
+        adoptId(chunk.id(), chunk.created());
+        if (!started) {
+            heldRole = chunk;
+        }
+    }
+
     /** A chunk with content (text, tool call, reasoning): to the client now. */
     public void content(Part part, ObjectNode chunk, String delta, boolean toolCall) {
         adoptId(chunk);
         String added = delta;
-        if (part.continuation && part.contentChunks == 0 && !delta.isEmpty() && endsWithSpace(text)
-                && Character.isWhitespace(delta.charAt(0))) {
+        if (continuationStart(part, delta)) {
             // a prefill is sent without its trailing space; the continuation brings it back: keep one
             added = delta.stripLeading();
             ((ObjectNode) chunk.path("choices").path(0).path("delta")).put("content", added);
         }
+        deliver(part, added, toolCall, !added.isEmpty() || toolCall || carriesMoreThanText(chunk),
+                () -> sink.chunk(rewrite(chunk)));
+    }
+
+    /**
+     * A text chunk read without a tree: to the client as the provider wrote it when nothing in it changes (the
+     * answer's id and created are its own, it does not start a continuation); else through the tree.
+     */
+    public void content(Part part, PlainChunk chunk) {
+        adoptId(chunk.id(), chunk.created());
+        if (continuationStart(part, chunk.content()) || !ownId(chunk)) {
+            content(part, chunk.tree(), chunk.content(), false);
+            return;
+        }
+        deliver(part, chunk.content(), false, !chunk.content().isEmpty(), () -> sink.chunk(chunk));
+    }
+
+    /** Sends what is held for the client (a sink may gather the chunks of one provider read into one write). */
+    public void flush() {
+        toClient(sink::flush);
+    }
+
+    private boolean continuationStart(Part part, String delta) {
+        return part.continuation && part.contentChunks == 0 && !delta.isEmpty() && endsWithSpace(text)
+                && Character.isWhitespace(delta.charAt(0));
+    }
+
+    private boolean ownId(PlainChunk chunk) {
+        return id.equals(chunk.id()) && created == chunk.created();
+    }
+
+    private void deliver(Part part, String added, boolean toolCall, boolean send, Runnable write) {
         part.contentChunks++;
         if (!started) {
             started = true;
             toClient(() -> sink.start(part.provider));
-            if (heldRole != null) {
-                toClient(() -> sink.chunk(rewrite(heldRole)));
+            if (heldRole instanceof ObjectNode role) {
+                toClient(() -> sink.chunk(rewrite(role)));
+            } else if (heldRole instanceof PlainChunk role) {
+                toClient(() -> {
+                    if (ownId(role)) {
+                        sink.chunk(role);
+                    } else {
+                        sink.chunk(rewrite(role.tree()));
+                    }
+                });
             }
         }
-        if (!added.isEmpty() || toolCall || carriesMoreThanText(chunk)) {
-            toClient(() -> sink.chunk(rewrite(chunk)));
+        if (send) {
+            toClient(write);
         }
         text.append(added);
         part.text.append(added);
@@ -337,6 +386,13 @@ public final class AnswerStream implements GatewayRequest.Answer {
         if (id == null && !chunk.path("id").asText("").isEmpty()) { // Azure's filter chunks have an empty id
             id = chunk.get("id").asText();
             created = chunk.path("created").asLong(System.currentTimeMillis() / 1000);
+        }
+    }
+
+    private void adoptId(String chunkId, long chunkCreated) {
+        if (id == null) { // a PlainChunk always has an id and created
+            id = chunkId;
+            created = chunkCreated;
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.aigateway.stream;
 
+import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.SocketTimeoutException;
@@ -11,6 +12,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.aigateway.api.ChatResult;
 import dev.aigateway.api.Json;
 import dev.aigateway.provider.ProviderAdapter;
+import dev.aigateway.provider.PlainChunk;
 import dev.aigateway.provider.ProviderSettings;
 import dev.aigateway.provider.StreamEvent;
 import dev.aigateway.provider.StreamFraming;
@@ -36,10 +38,15 @@ public final class ProviderStream {
         StreamWatchdog.Watched in = config.watchdog().watch(body, startedNanos, config.firstTokenTimeoutMs(), config.idleTimeoutMs(),
                 deadlineNanos, answer.sink()::gone);
         StreamParser parser = adapter.streamParser(settings);
+        if (!answer.sink().takesPlain()) {
+            parser.treesOnly();
+        }
         String finish = null;
         try {
-            EventReader reader = adapter.streamFraming() == StreamFraming.AWS_EVENT_STREAM ? new AwsEventStreamReader(in)
-                    : new SseReader(in);
+            // the chunks of one read from the provider go to the client in one write, made before a read that may wait
+            InputStream source = new FlushingInput(in, answer);
+            EventReader reader = adapter.streamFraming() == StreamFraming.AWS_EVENT_STREAM ? new AwsEventStreamReader(source)
+                    : new SseReader(source);
             SseReader.Event e;
             while ((e = reader.next()) != null) {
                 StreamEvent ev;
@@ -52,17 +59,26 @@ public final class ProviderStream {
                     throw broken(answer, part, in, "stream_error", "error event: " + ev.error());
                 }
                 part.usage(ev.promptTokens(), ev.completionTokens());
-                ObjectNode chunk = ev.chunk();
-                if (chunk != null) {
+                if (ev.hasChunk()) {
+                    PlainChunk plain = ev.plain();
                     if (hasContent(ev)) {
                         in.contentArrived();
                         if (ev.finishReason() != null) {
                             // the gateway writes the finish chunk itself, once, at the very end
+                            ObjectNode chunk = ev.chunk();
                             ((ObjectNode) chunk.path("choices").path(0)).putNull("finish_reason");
+                            answer.content(part, chunk, ev.text(), ev.toolCall());
+                        } else if (plain != null) {
+                            answer.content(part, plain);
+                        } else {
+                            answer.content(part, ev.chunk(), ev.text(), ev.toolCall());
                         }
-                        answer.content(part, chunk, ev.text(), ev.toolCall());
                     } else if (ev.finishReason() == null) {
-                        answer.preamble(chunk);
+                        if (plain != null) {
+                            answer.preamble(plain);
+                        } else {
+                            answer.preamble(ev.chunk());
+                        }
                     }
                 }
                 if (ev.finishReason() != null) {
@@ -133,14 +149,57 @@ public final class ProviderStream {
     }
 
     private static boolean hasContent(StreamEvent ev) {
-        return !ev.text().isEmpty() || ev.toolCall() || AnswerStream.carriesMoreThanText(ev.chunk());
+        // a plain chunk's delta is text only (PlainChunk.read)
+        return !ev.text().isEmpty() || ev.toolCall() || ev.plain() == null && AnswerStream.carriesMoreThanText(ev.chunk());
     }
 
     private static StreamBrokenException broken(AnswerStream answer, AnswerStream.Part part, StreamWatchdog.Watched in,
             String outcome, String message) {
         in.abort(outcome);
+        try {
+            answer.flush(); // what this provider sent reaches the client before the next one is asked
+        } catch (StreamAbandonedException clientLost) {
+            // the client left: the chain learns it from the answer stream when it asks the next provider
+        }
         answer.failed(part, outcome);
         return new StreamBrokenException(outcome, message);
+    }
+
+    /**
+     * The provider's body, read through: before a read that may wait (nothing left in the HTTP client's buffer),
+     * what the client has pending is sent, so chunks that came together go out together and none waits for the
+     * provider's next bytes.
+     */
+    private static final class FlushingInput extends FilterInputStream {
+        private final AnswerStream answer;
+
+        FlushingInput(InputStream in, AnswerStream answer) {
+            super(in);
+            this.answer = answer;
+        }
+
+        @Override
+        public int read() throws IOException {
+            beforeRead();
+            return super.read();
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            beforeRead();
+            return super.read(b, off, len);
+        }
+
+        private void beforeRead() throws IOException {
+            if (in.available() <= 0) {
+                answer.flush();
+            }
+        }
+
+        @Override
+        public void close() {
+            // the relay closes the watched stream itself
+        }
     }
 
     private static String describe(String reason, AnswerStream.Part part, AnswerStreams config, IOException io) {

@@ -1,5 +1,6 @@
 package dev.aigateway.stream;
 
+import java.nio.charset.StandardCharsets;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -7,14 +8,22 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerResponse;
 
+import dev.aigateway.provider.PlainChunk;
+
 /**
  * A client's {@code stream: true} response: Server-Sent Events in its API's format ({@link SseDialect}: OpenAI
  * chunks, Anthropic Messages or Responses events), written to the Vert.x response as each chunk arrives. Headers go out with the first content, so a request that fails
  * before any content still gets a plain JSON error with its real status. Camel leaves a response it
  * finds ended alone. A client that has gone, or that Vert.x refuses to write to, ends the answer as
  * abandoned ({@link StreamAbandonedException}): a client-side failure never counts against a provider.
+ * Frames are held until {@link #flush} (before the relay waits for the provider's next bytes) or the end, so
+ * the chunks of one provider read cost one write to the event loop, not one each.
  */
 public final class SseClient implements AnswerSink {
+    /** Frames held beyond this many bytes are written at once. */
+    private static final int PENDING_BYTES = 16 * 1024;
+    private static final byte[] DATA = "data: ".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] END = "\n\n".getBytes(StandardCharsets.US_ASCII);
     private final HttpServerResponse response;
     private final SseDialect dialect;
     private final String requestId;
@@ -23,6 +32,8 @@ public final class SseClient implements AnswerSink {
     private final long slowClientMs;
     private volatile boolean started;
     private volatile boolean gone;
+    /** Frames not written yet: the chunks of one provider read go out in one write ({@link #flush}). */
+    private Buffer pending;
 
     /**
      * @param droppedFields the x-gateway-dropped-fields header (comma-separated; empty: none)
@@ -79,6 +90,36 @@ public final class SseClient implements AnswerSink {
         dialect.chunk(chunk, this::write);
     }
 
+    /** An OpenAI chat client gets a plain chunk's JSON as the provider wrote it; other APIs get their dialect's events. */
+    @Override
+    public void chunk(PlainChunk chunk) {
+        if (dialect != ChatChunkSse.INSTANCE) {
+            dialect.chunk(chunk.tree(), this::write);
+            return;
+        }
+        checkOpen();
+        pending().appendBytes(DATA).appendString(chunk.json()).appendBytes(END);
+        flushIfFull();
+    }
+
+    @Override
+    public boolean takesPlain() {
+        return dialect == ChatChunkSse.INSTANCE;
+    }
+
+    /** Writes the frames held so far (the provider's next bytes are not here yet). */
+    @Override
+    public void flush() {
+        if (pending == null) {
+            return;
+        }
+        checkOpen();
+        awaitRoom();
+        Buffer out = pending;
+        pending = null;
+        onClient(() -> response.write(out).onFailure(e -> gone = true));
+    }
+
     @Override
     public void restart(ObjectNode marker) {
         dialect.restart(marker, this::write);
@@ -101,9 +142,18 @@ public final class SseClient implements AnswerSink {
     private void close(Runnable lastEvents) {
         try {
             lastEvents.run();
+            if (pending != null) {
+                awaitRoom();
+            }
+            Buffer last = pending;
+            pending = null;
             onClient(() -> {
                 if (!response.ended() && !response.closed()) {
-                    response.end();
+                    if (last != null) {
+                        response.end(last);
+                    } else {
+                        response.end();
+                    }
                 }
             });
         } catch (StreamAbandonedException gone) {
@@ -116,11 +166,33 @@ public final class SseClient implements AnswerSink {
      *                                  never its provider's (the breakers ignore it), and nobody takes over
      */
     private void write(byte[] bytes) {
+        checkOpen();
+        pending().appendBytes(bytes);
+        flushIfFull();
+    }
+
+    private Buffer pending() {
+        if (pending == null) {
+            pending = Buffer.buffer(2048);
+        }
+        return pending;
+    }
+
+    private void flushIfFull() {
+        if (pending.length() >= PENDING_BYTES) {
+            flush();
+        }
+    }
+
+    private void checkOpen() {
         if (gone()) {
             throw lost(null);
         }
+    }
+
+    /** The client reads slower than the provider writes: wait for it, but not for ever. */
+    private void awaitRoom() {
         if (response.writeQueueFull()) {
-            // the client reads slower than the provider writes: wait for it, but not for ever
             CompletableFuture<Void> drained = new CompletableFuture<>();
             try {
                 response.drainHandler(v -> drained.complete(null));
@@ -135,7 +207,6 @@ public final class SseClient implements AnswerSink {
                 throw lost(null);
             }
         }
-        onClient(() -> response.write(Buffer.buffer(bytes)).onFailure(e -> gone = true));
     }
 
     /**

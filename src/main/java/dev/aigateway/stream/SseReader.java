@@ -28,7 +28,9 @@ public final class SseReader implements EventReader {
     @Override
     public Event next() throws IOException {
         String name = null;
-        StringBuilder data = null;
+        // one data line is the usual event: it stays the line's String; a second one starts a builder
+        String data = null;
+        StringBuilder lines = null;
         String line;
         while ((line = reader.readLine()) != null) {
             if (firstLine) {
@@ -40,7 +42,7 @@ public final class SseReader implements EventReader {
             }
             if (line.isEmpty()) {
                 if (data != null) {
-                    return new Event(name, data.toString());
+                    return new Event(name, lines != null ? lines.toString() : data);
                 }
                 name = null; // an event without data is dispatched as nothing
                 continue;
@@ -48,12 +50,26 @@ public final class SseReader implements EventReader {
             if (line.charAt(0) == ':') {
                 continue;
             }
-            int colon = line.indexOf(':');
-            String field = colon < 0 ? line : line.substring(0, colon);
-            String value = colon < 0 ? "" : line.substring(colon + 1 < line.length() && line.charAt(colon + 1) == ' '
-                    ? colon + 2 : colon + 1);
+            String field;
+            String value;
+            if (line.startsWith("data:")) { // the usual line: no search for the colon
+                field = "data";
+                value = line.length() > 5 && line.charAt(5) == ' ' ? line.substring(6) : line.substring(5);
+            } else {
+                int colon = line.indexOf(':');
+                field = colon < 0 ? line : line.substring(0, colon);
+                value = colon < 0 ? "" : line.substring(colon + 1 < line.length() && line.charAt(colon + 1) == ' '
+                        ? colon + 2 : colon + 1);
+            }
             if ("data".equals(field)) {
-                data = data == null ? new StringBuilder(value) : data.append('\n').append(value);
+                if (data == null) {
+                    data = value;
+                } else {
+                    if (lines == null) {
+                        lines = new StringBuilder(data);
+                    }
+                    lines.append('\n').append(value);
+                }
             } else if ("event".equals(field)) {
                 name = value;
             }
