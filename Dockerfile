@@ -33,5 +33,7 @@ EXPOSE 8080 9876
 # the JVM flags bin/gateway starts the jar with (a capped heap; docs/benchmarks.md, Memory and start-up);
 # the java launcher reads JDK_JAVA_OPTIONS, so docker run -e / compose can replace them
 ENV JDK_JAVA_OPTIONS="-XX:+UseSerialGC -Xms64m -Xmx512m -Xss512k -XX:MaxDirectMemorySize=64m -XX:ReservedCodeCacheSize=64m -XX:+ExitOnOutOfMemoryError"
+# glibc malloc arenas: two, not 8 per core (bin/gateway exports the same)
+ENV MALLOC_ARENA_MAX=2
 # exec form: java is PID 1 and gets SIGTERM, so in-flight requests finish (camel.main.shutdown-timeout)
 CMD ["java", "-jar", "ai-failover-gateway.jar"]

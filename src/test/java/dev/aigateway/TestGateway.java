@@ -110,7 +110,7 @@ public final class TestGateway implements AutoCloseable, BeforeAllCallback, Befo
             upstream.close();
             throw new IllegalStateException("gateway did not start", e);
         }
-        // the first health probe runs a second after start: wait for it, so no test's faults race with it
+        // the first health probe round runs at start: wait for it, so no test's faults race with it
         dev.aigateway.health.ProviderHealth health = main.getCamelContext().getRegistry()
                 .lookupByNameAndType("providerHealth", dev.aigateway.health.ProviderHealth.class);
         org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10))

@@ -110,6 +110,7 @@ class DockerComposeTest {
         Set<String> keyVariables = new TreeSet<>(apiKeyVariables());
         keyVariables.add(settings.getProperty("gateway.auth.admin-key-env").trim()); // the key admin API's secret
         keyVariables.add("JDK_JAVA_OPTIONS"); // the JVM's flags, read by the java launcher
+        keyVariables.add("MALLOC_ARENA_MAX"); // glibc's malloc arenas (JvmDefaultsTest)
         List<String> unknown = new ArrayList<>();
         for (String name : environment().keySet()) {
             if (!settingNames.contains(name) && !keyVariables.contains(name)) {
