@@ -163,9 +163,12 @@ public class GatewayBeans implements CamelConfiguration {
             retry.policy(p.name(), dev.aigateway.chain.ProviderRetry.read(p.name(), property));
         }
         context.getRegistry().bind("providerRetry", retry);
-        // a provider call waits no longer than its request's deadline (camel-http has no per-call timeout)
+        // a provider call waits no longer than its request's deadline (camel-http has no per-call timeout), and a
+        // call that went out on a connection the provider had already closed is sent again at once, once
         context.getComponent("http", org.apache.camel.component.http.HttpComponent.class)
-                .setHttpClientConfigurer(new dev.aigateway.chain.CallTimeouts());
+                .setHttpClientConfigurer(org.apache.camel.component.http.CompositeHttpConfigurer.combineConfigurers(
+                        new dev.aigateway.chain.CallTimeouts(),
+                        builder -> builder.setRetryStrategy(new dev.aigateway.chain.StaleConnectionRetry())));
         context.getRegistry().bind("requestDeadline",
                 new dev.aigateway.request.RequestDeadline(settings.duration("gateway.request-timeout", 1)));
         // which errors fall back (README "Fallback rules"): one reading for the provider calls and the chain ends
