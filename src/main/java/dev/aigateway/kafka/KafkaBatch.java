@@ -57,6 +57,11 @@ public class KafkaBatch {
     private static final java.time.Duration COMMIT_TIMEOUT = java.time.Duration.ofSeconds(10);
     /** How long a partition handed over (or a consumer stopping) waits for its records in flight. */
     private static final long HAND_OVER_WAIT_MS = 30_000;
+    /**
+     * A consumer commits (and settles its partitions) at most this often: a commit per poll, or per record done
+     * while it waits for room, would be a broker write each; a crash re-delivers at most this much more.
+     */
+    private static final long COMMIT_EVERY_NANOS = 100_000_000;
     /** Exchange property: why a record is given up (its dead letter's reason). */
     static final String GIVE_UP_REASON = "gatewayGiveUpReason";
 
@@ -71,6 +76,8 @@ public class KafkaBatch {
     private final Map<TopicPartition, Track> tracks = new ConcurrentHashMap<>();
     /** Offsets (next record to read) answered but not committed because the group was rebalancing. */
     private final Map<TopicPartition, Long> pending = new ConcurrentHashMap<>();
+    /** When each consumer last settled and committed its partitions (System.nanoTime). */
+    private final Map<Consumer<?, ?>, Long> lastCommit = java.util.Collections.synchronizedMap(new java.util.WeakHashMap<>());
     /** Notified whenever a record is done: a consumer waiting for room or for a hand-over wakes up. */
     private final Object done = new Object();
 
@@ -182,6 +189,12 @@ public class KafkaBatch {
      * resumes a partition sought back once the records it had in flight are done.
      */
     void afterPoll(Consumer<?, ?> consumer) {
+        long now = System.nanoTime();
+        Long last = lastCommit.get(consumer);
+        if (last != null && now - last < COMMIT_EVERY_NANOS) {
+            return;
+        }
+        lastCommit.put(consumer, now);
         Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
         for (Track track : tracks.values()) {
             if (track.consumer != consumer) {
