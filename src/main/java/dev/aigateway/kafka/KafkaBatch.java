@@ -123,7 +123,7 @@ public class KafkaBatch {
             }
             if (track.answeredAhead.remove(handle.getRecordOffset())) {
                 // answered before an earlier record of its partition was sought back to: not answered twice
-                track.slots.put(handle.getRecordOffset(), Slot.answered(handle.getRecordOffset(), record));
+                track.slots.put(handle.getRecordOffset(), Slot.answered(handle.getRecordOffset()));
                 continue;
             }
             while (inFlight.get() >= maxInFlight) {
@@ -147,7 +147,7 @@ public class KafkaBatch {
                     + failed.reason());
         }
         String route = failed != null ? giveUpRoute : recordRoute;
-        Slot slot = new Slot(offset, record);
+        Slot slot = new Slot(offset);
         track.slots.put(offset, slot);
         inFlight.incrementAndGet();
         try {
@@ -155,16 +155,18 @@ public class KafkaBatch {
                 try {
                     template.send(route, record);
                 } finally {
-                    finish(slot);
+                    finish(slot, record);
                 }
             });
         } catch (RuntimeException rejected) { // the workers are shut down: the gateway is stopping
             record.setException(rejected);
-            finish(slot);
+            finish(slot, record);
         }
     }
 
-    private void finish(Slot slot) {
+    private void finish(Slot slot, Exchange record) {
+        slot.failure = record.getException();
+        slot.gaveUp = record.getProperty(GIVE_UP_REASON) != null;
         slot.done = true;
         inFlight.decrementAndGet();
         synchronized (done) {
@@ -320,24 +322,23 @@ public class KafkaBatch {
         }
     }
 
-    /** Records of the request topic in flight on this instance (for tests and the max-in-flight bound). */
-    int inFlight() {
-        return inFlight.get();
-    }
-
-    /** One dispatched record: done once its route returned (answered unless the exchange holds an exception). */
+    /**
+     * One dispatched record: done once its route returned, answered unless it failed. Only its outcome is kept, not
+     * its exchange: answered records wait here for the records before them, as many as a slow one lets pile up.
+     */
     private static final class Slot {
         final long offset;
-        final Exchange record;
+        /** Set before {@link #done}. */
+        Exception failure;
+        boolean gaveUp;
         volatile boolean done;
 
-        Slot(long offset, Exchange record) {
+        Slot(long offset) {
             this.offset = offset;
-            this.record = record;
         }
 
-        static Slot answered(long offset, Exchange record) {
-            Slot s = new Slot(offset, record);
+        static Slot answered(long offset) {
+            Slot s = new Slot(offset);
             s.done = true;
             return s;
         }
@@ -397,10 +398,10 @@ public class KafkaBatch {
                 if (!slot.done) {
                     break;
                 }
-                Exception failure = slot.record.getException();
+                Exception failure = slot.failure;
                 if (failure != null) {
                     String why = Secrets.mask(String.valueOf(failure.getMessage()));
-                    boolean gaveUp = slot.record.getProperty(GIVE_UP_REASON) != null;
+                    boolean gaveUp = slot.gaveUp;
                     if (!gaveUp && KafkaIngress.recordFault(failure) == failure) {
                         if (rewind) {
                             rewindTo(slot, why);
@@ -447,7 +448,7 @@ public class KafkaBatch {
             for (java.util.Iterator<Slot> i = draining.iterator(); i.hasNext();) {
                 Slot s = i.next();
                 if (s.done) {
-                    if (s.record.getException() == null) {
+                    if (s.failure == null) {
                         answeredAhead.add(s.offset);
                     }
                     i.remove();
