@@ -264,7 +264,7 @@ public final class Idempotency {
         if (stored == null || !stored.scope().equals(scope("kafka", gateway))) {
             return false;
         }
-        if (!stored.reply().path("success").asBoolean(true) && !origin(gateway).equals(stored.origin())) {
+        if (!stored.success() && !origin(gateway).equals(stored.origin())) {
             // another record retrying a request that failed: served anew, and its reply stored over the failure
             claim(exchange, id);
             return false;

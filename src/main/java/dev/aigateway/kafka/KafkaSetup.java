@@ -186,8 +186,10 @@ public final class KafkaSetup {
                 : Executors.newFixedThreadPool(Math.min(maxInFlight, 2048));
         KafkaBatch batch = new KafkaBatch(context.createProducerTemplate(), workers,
                 "direct:kafka-request", "direct:kafka-give-up",
-                Integer.parseInt(required.apply("gateway.kafka.max-redeliveries")), metrics);
+                Integer.parseInt(required.apply("gateway.kafka.max-redeliveries")), maxInFlight, metrics);
         context.getRegistry().bind("kafkaBatch", batch);
+        // after every poll, on the consumer's thread: commit the answered prefix of each partition
+        context.getRegistry().bind(KafkaAfterPoll.BEAN, new KafkaAfterPoll(batch));
         // rebalances: a consumer commits what it answered for the partitions it hands over
         context.getRegistry().bind(KafkaRebalances.BEAN, new KafkaRebalances(required.apply("gateway.kafka.request-topic"), batch));
         KnownTopics topics = new KnownTopics(context.resolvePropertyPlaceholders("{{kafka.brokers}}"),

@@ -176,6 +176,17 @@ public final class KafkaTestSupport implements AutoCloseable {
         }
     }
 
+    /** The offset {@code groupId} has committed for the partition of {@code record} now (-1: none). */
+    long committed(String groupId, RecordMetadata record) {
+        try (Admin admin = admin()) {
+            OffsetAndMetadata at = admin.listConsumerGroupOffsets(groupId).partitionsToOffsetAndMetadata().get()
+                    .get(new TopicPartition(record.topic(), record.partition()));
+            return at == null ? -1 : at.offset();
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     /** Waits until the gateway's group has committed every record of {@code topic} (up to its end now). */
     void awaitAllCommitted(String topic) {
         try (Admin admin = admin(); KafkaConsumer<byte[], byte[]> c = consumer()) {
