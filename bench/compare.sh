@@ -3,6 +3,8 @@
 #   bench/compare.sh                       (needs: wrk, nginx — apt-get install -y wrk nginx; JDK 21+ recommended)
 #   npm ci --prefix bench/portkey          (optional: adds the Portkey rows)
 #   KAFKA=1 bench/compare.sh               (also runs bench/kafka.sh and adds its rows)
+#   FLAME=1 bench/compare.sh               (also CPU flame graphs of the gateway's JSON and streamed rows:
+#                                           bench/results/flame-*.html, async-profiler through bench/flame.sh)
 #   WARMUP=5s GATEWAY_WARMUP=10s DURATION=5s bench/compare.sh    (a quick run while developing; the reported
 #                                           run is the default: 45 s gateway warm-up, then 10 s per row)
 # Every row: wrk -t2 -c32 -d$DURATION (c=1 for the latency rows), the same small chat request (bench/chat.lua).
@@ -95,9 +97,13 @@ results=()
 row() { # key, label, url, connections, rss-cmd, extra wrk args (headers)...
   local key=$1 label=$2 url=$3 conns=$4 rsscmd=$5; shift 5
   local threads=2; [ "$conns" -lt 2 ] && threads=1
+  # FLAME=1: a CPU flame graph of the gateway during its JDK 25 JSON and streamed rows (bench/flame.sh)
+  local flame=""; [ "${FLAME:-}" = 1 ] && case $key in gw|gw1|gws|gwns) flame=bench/results/flame-$key.html ;; esac
+  [ -n "$flame" ] && bench/flame.sh start "$gwpid"
   local out; out=$(wrk -t$threads -c"$conns" -d"$DURATION" --timeout 30s --latency -s bench/chat.lua "$url" "$@" 2>&1 | grep BENCH) || true
   local rps p50 p99 errors
   rps=$(echo "$out" | sed 's/.*rps=\([0-9]*\).*/\1/'); p50=$(echo "$out" | sed 's/.*p50_ms=\([0-9.]*\).*/\1/')
+  [ -n "$flame" ] && bench/flame.sh stop "$gwpid" "$flame" "$label" >&2
   p99=$(echo "$out" | sed 's/.*p99_ms=\([0-9.]*\).*/\1/'); errors=$(echo "$out" | sed 's/.*errors=\([0-9]*\).*/\1/')
   RPS[$key]=$rps; P50[$key]=$p50; P99[$key]=$p99; RSSV[$key]=$($rsscmd); LABEL[$key]=$label; ERR[$key]=$errors
   results+=("| $label | $conns | $rps | $p50 ms | $p99 ms | $errors | ${RSSV[$key]} MiB |")

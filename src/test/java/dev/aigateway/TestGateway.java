@@ -115,6 +115,15 @@ public final class TestGateway implements AutoCloseable, BeforeAllCallback, Befo
                 .lookupByNameAndType("providerHealth", dev.aigateway.health.ProviderHealth.class);
         org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10))
                 .until(() -> health.results().size() == health.providerNames().size());
+        // and for what else readiness waits on (stored replies, key usage read back from Kafka): a test's first request
+        // must not get 503 gateway_starting (provider-probes aside: a test may keep a provider hanging)
+        for (dev.aigateway.health.StartupReadiness check : main.getCamelContext().getRegistry()
+                .findByType(dev.aigateway.health.StartupReadiness.class)) {
+            if (!"provider-probes".equals(check.getId())) {
+                org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30))
+                        .until(() -> check.call(Map.of()).getState() == org.apache.camel.health.HealthCheck.State.UP);
+            }
+        }
     }
 
     public CamelContext context() {
