@@ -1,5 +1,5 @@
 // The official OpenAI Node SDK routed by model: lists the gateway's models, then asks for one by name.
-// Usage: OPENAI_BASE_URL=http://127.0.0.1:8080/v1 node model.mjs claude-sonnet-4-5 "question"
+// Usage: OPENAI_BASE_URL=http://127.0.0.1:8080/v1 node model.mjs claude-sonnet-4-6 "question"
 import OpenAI from "openai";
 
 const client = new OpenAI({ apiKey: "unused-by-the-gateway", maxRetries: 0 });

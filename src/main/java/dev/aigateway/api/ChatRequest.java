@@ -11,7 +11,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  *
  * @param droppedFields fields of the client's body the gateway removed (gateway.unknown-fields=drop); the
  *                      response says so in x-gateway-dropped-fields
- * @param route         why {@code chain} was chosen ({@code model=claude-sonnet-4-5}, {@code x-gateway-chain}, {@code chain},
+ * @param route         why {@code chain} was chosen ({@code model=claude-sonnet-4-6}, {@code x-gateway-chain}, {@code chain},
  *                      {@code require_expensive_model}, {@code default}): header x-gateway-route, reply field "route"
  * @param anthropic     the client's own Anthropic Messages body when it came in on {@code POST /v1/messages} (else
  *                      null): an Anthropic provider is sent it nearly verbatim instead of {@code body} translated back
@@ -33,7 +33,7 @@ public record ChatRequest(ObjectNode body, String chain, String requestId, Strin
         this(body, chain, requestId, sessionId, droppedFields, null);
     }
 
-    /** The x-gateway-route header: {@code chain=claude; model=claude-sonnet-4-5}. */
+    /** The x-gateway-route header: {@code chain=claude; model=claude-sonnet-4-6}. */
     public String routeHeader() {
         return "chain=" + chain + "; " + route;
     }

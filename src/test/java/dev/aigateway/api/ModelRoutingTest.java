@@ -21,7 +21,9 @@ class ModelRoutingTest {
     @Test
     void eachAliasLandsOnItsProviderWhichIsSentItsOwnModel() {
         String[][] cases = { { "gpt-4.1", "openai", "gpt-4.1", "default" },
-                { "claude-sonnet-4-5", "anthropic", "claude-sonnet-4-5", "claude" },
+                { "claude-sonnet-4-6", "anthropic", "claude-sonnet-4-6", "claude" },
+                // retired by Anthropic on 2026-11-30: the alias stays, the provider is sent the current model
+                { "claude-sonnet-4-5", "anthropic", "claude-sonnet-4-6", "claude" },
                 { "deepseek-chat", "deepseek", "deepseek-chat", "deepseek" },
                 { "gemini-2.5-flash", "gemini", "gemini-2.5-flash", "gemini" },
                 { "premium", "openai", "gpt-4.1", "premium" }, { "budget", "deepseek", "deepseek-chat", "budget" } };
@@ -52,7 +54,7 @@ class ModelRoutingTest {
     @Test
     void aModelsChainFallsBackAcrossProviders() {
         gw.sim("anthropic").faults(Faults.of("error").withStatus(500));
-        HttpResponse<String> r = gw.chat(chat("\"model\":\"claude-sonnet-4-5\""));
+        HttpResponse<String> r = gw.chat(chat("\"model\":\"claude-sonnet-4-6\""));
         assertEquals(200, r.statusCode(), r.body());
         assertEquals("anthropic,openai", r.headers().firstValue("x-gateway-attempts").orElseThrow());
         assertEquals("gpt-4.1", gw.sim("openai").lastRequest().path("model").asText());
@@ -66,7 +68,7 @@ class ModelRoutingTest {
         assertEquals("model_not_found", error.path("code").asText());
         assertEquals("model", error.path("param").asText());
         assertEquals("invalid_request_error", error.path("type").asText());
-        assertEquals("The model 'gpt-9' does not exist on this gateway; valid models: auto, budget, claude-sonnet-4-5, "
+        assertEquals("The model 'gpt-9' does not exist on this gateway; valid models: auto, budget, claude-sonnet-4-5, claude-sonnet-4-6, "
                 + "deepseek-chat, gemini-2.5-flash, gpt-4.1, premium", error.path("message").asText());
         assertEquals(0, gw.sim("openai").calls() + gw.sim("anthropic").calls() + gw.sim("deepseek").calls()
                 + gw.sim("gemini").calls());
@@ -74,10 +76,10 @@ class ModelRoutingTest {
 
     @Test
     void aChainNamedOutrightWinsOverTheModel() {
-        HttpResponse<String> header = gw.chat(chat("\"model\":\"claude-sonnet-4-5\""), "x-gateway-chain", "deepseek");
+        HttpResponse<String> header = gw.chat(chat("\"model\":\"claude-sonnet-4-6\""), "x-gateway-chain", "deepseek");
         assertEquals("deepseek", header.headers().firstValue("x-gateway-provider").orElseThrow(), header.body());
         assertEquals("chain=deepseek; x-gateway-chain", header.headers().firstValue("x-gateway-route").orElseThrow());
-        HttpResponse<String> body = gw.chat(chat("\"model\":\"claude-sonnet-4-5\",\"chain\":\"gemini\""));
+        HttpResponse<String> body = gw.chat(chat("\"model\":\"claude-sonnet-4-6\",\"chain\":\"gemini\""));
         assertEquals("gemini", body.headers().firstValue("x-gateway-provider").orElseThrow(), body.body());
         assertEquals("chain=gemini; chain", body.headers().firstValue("x-gateway-route").orElseThrow());
         HttpResponse<String> expensive = gw.chat(chat("\"model\":\"budget\",\"require_expensive_model\":true"));
@@ -106,7 +108,7 @@ class ModelRoutingTest {
             assertEquals("openai", r.headers().firstValue("x-gateway-provider").orElseThrow());
             assertEquals("chain=default; default", r.headers().firstValue("x-gateway-route").orElseThrow());
             assertEquals("gpt-4.1", lenient.sim("openai").lastRequest().path("model").asText());
-            HttpResponse<String> known = lenient.chat(chat("\"model\":\"claude-sonnet-4-5\""));
+            HttpResponse<String> known = lenient.chat(chat("\"model\":\"claude-sonnet-4-6\""));
             assertEquals("anthropic", known.headers().firstValue("x-gateway-provider").orElseThrow());
         }
     }

@@ -49,8 +49,8 @@ class OpenAiSdkTest {
         assertEquals(0, result.exit(), result.output());
         String[] lines = result.output().strip().split("\n");
         JsonNode answer = Json.MAPPER.readTree(lines[lines.length - 2]);
-        assertEquals("Simulated anthropic (claude-sonnet-4-5) answering: Is the SDK happy?", answer.path("content").asText());
-        assertEquals("claude-sonnet-4-5", answer.path("model").asText());
+        assertEquals("Simulated anthropic (claude-sonnet-4-6) answering: Is the SDK happy?", answer.path("content").asText());
+        assertEquals("claude-sonnet-4-6", answer.path("model").asText());
         assertEquals("stop", answer.path("finish_reason").asText());
         assertEquals(gw.sim("anthropic").lastUsage().completion(), answer.at("/usage/completion_tokens").asInt(),
                 "the usage anthropic reported");
@@ -66,24 +66,24 @@ class OpenAiSdkTest {
     @Test
     void officialSdkAskingForClaudeIsAnsweredByAnthropic() throws Exception {
         gw.reset();
-        Result result = run(List.of("node", "model.mjs", "claude-sonnet-4-5", "Routed by model?"), 60);
+        Result result = run(List.of("node", "model.mjs", "claude-sonnet-4-6", "Routed by model?"), 60);
         assertEquals(0, result.exit(), result.output());
         String[] lines = result.output().strip().split("\n");
         JsonNode answer = Json.MAPPER.readTree(lines[lines.length - 2]);
-        assertEquals("Simulated anthropic (claude-sonnet-4-5) answering: Routed by model?", answer.path("content").asText());
+        assertEquals("Simulated anthropic (claude-sonnet-4-6) answering: Routed by model?", answer.path("content").asText());
         assertEquals("anthropic", answer.path("provider").asText());
-        assertEquals("chain=claude; model=claude-sonnet-4-5", answer.path("route").asText());
+        assertEquals("chain=claude; model=claude-sonnet-4-6", answer.path("route").asText());
         assertEquals(0, gw.sim("openai").calls(), "gpt-4.1's provider is not asked");
         String chainOfClaude = null;
         for (JsonNode m : answer.path("models")) {
-            chainOfClaude = m.path("id").asText().equals("claude-sonnet-4-5") ? m.path("chain").asText() : chainOfClaude;
+            chainOfClaude = m.path("id").asText().equals("claude-sonnet-4-6") ? m.path("chain").asText() : chainOfClaude;
         }
         assertEquals("claude", chainOfClaude, "the SDK's models.list() shows each alias with its chain: " + answer);
         JsonNode error = Json.MAPPER.readTree(lines[lines.length - 1]).path("error");
         assertEquals(400, error.path("status").asInt(), error.toString());
         assertEquals("model_not_found", error.path("code").asText());
         assertEquals("model", error.path("param").asText());
-        assertTrue(error.path("message").asText().contains("claude-sonnet-4-5"), "the valid names: " + error);
+        assertTrue(error.path("message").asText().contains("claude-sonnet-4-6"), "the valid names: " + error);
     }
 
     @Test
@@ -99,7 +99,7 @@ class OpenAiSdkTest {
 
         JsonNode iterated = Json.MAPPER.readTree(lines[lines.length - 2]);
         assertEquals(expected, iterated.path("text").asText(), "one answer, partly from each provider, nothing repeated");
-        assertEquals("[\"gpt-4.1\",\"claude-sonnet-4-5\"]", iterated.path("models").toString());
+        assertEquals("[\"gpt-4.1\",\"claude-sonnet-4-6\"]", iterated.path("models").toString());
         assertEquals("stop", iterated.path("finish_reason").asText());
         assertEquals(5 + gw.sim("anthropic").lastUsage().completion(), iterated.at("/usage/completion_tokens").asInt(),
                 "usage covers both providers: openai's 5 chunks (estimated) + anthropic's reported continuation");

@@ -125,7 +125,7 @@ class ApiKeysTest {
         assertEquals(403, premium.statusCode());
         assertEquals("chain_not_allowed", TestGateway.json(premium).at("/error/code").asText());
 
-        String claudeOnly = key("team-claude", List.of(), List.of("claude-sonnet-4-5"), 0, 0);
+        String claudeOnly = key("team-claude", List.of(), List.of("claude-sonnet-4-6"), 0, 0);
         gw.reset();
         HttpResponse<String> r = gw.chat(TestGateway.request("which model"), "Authorization", "Bearer " + claudeOnly);
         assertEquals(200, r.statusCode(), r.body());

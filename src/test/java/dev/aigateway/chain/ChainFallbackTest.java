@@ -42,9 +42,9 @@ class ChainFallbackTest {
         HttpResponse<String> r = gw.chat(TestGateway.request("fallback please"));
         assertEquals(200, r.statusCode(), r.body());
         JsonNode body = TestGateway.json(r);
-        assertEquals("Simulated anthropic (claude-sonnet-4-5) answering: fallback please",
+        assertEquals("Simulated anthropic (claude-sonnet-4-6) answering: fallback please",
                 body.at("/choices/0/message/content").asText());
-        assertEquals("claude-sonnet-4-5", body.path("model").asText(), "model is the one that answered");
+        assertEquals("claude-sonnet-4-6", body.path("model").asText(), "model is the one that answered");
         assertEquals("anthropic", r.headers().firstValue("x-gateway-provider").orElseThrow());
         assertEquals("openai,anthropic", r.headers().firstValue("x-gateway-attempts").orElseThrow());
         assertEquals("http_500", body.at("/gateway/attempts/0/outcome").asText());
@@ -182,7 +182,7 @@ class ChainFallbackTest {
         HttpResponse<String> r = gw.chat("{\"prompt\":\"What is 2+2?\",\"system_message\":\"Answer briefly\","
                 + "\"temperature\":0.2,\"max_tokens\":50}");
         assertEquals(200, r.statusCode(), r.body());
-        assertEquals("Simulated anthropic (claude-sonnet-4-5) answering: What is 2+2?",
+        assertEquals("Simulated anthropic (claude-sonnet-4-6) answering: What is 2+2?",
                 TestGateway.json(r).at("/choices/0/message/content").asText());
     }
 
@@ -213,8 +213,10 @@ class ChainFallbackTest {
         }
         // auto is not the default chain's: it chooses between the budget and premium chains per request
         // embeddings aliases select the embeddings chains (routes/chain-*embeddings.yaml)
-        assertEquals(Map.of("auto", "[\"budget\",\"premium\"]", "gpt-4.1", "default", "claude-sonnet-4-5", "claude", "deepseek-chat",
-                "deepseek", "gemini-2.5-flash", "gemini", "premium", "premium", "budget", "budget", "embeddings", "embeddings",
-                "text-embedding-3-small", "embeddings", "gemini-embedding-001", "gemini-embeddings"), chains);
+        assertEquals(Map.ofEntries(Map.entry("auto", "[\"budget\",\"premium\"]"), Map.entry("gpt-4.1", "default"),
+                Map.entry("claude-sonnet-4-6", "claude"), Map.entry("claude-sonnet-4-5", "claude"),
+                Map.entry("deepseek-chat", "deepseek"), Map.entry("gemini-2.5-flash", "gemini"), Map.entry("premium", "premium"),
+                Map.entry("budget", "budget"), Map.entry("embeddings", "embeddings"),
+                Map.entry("text-embedding-3-small", "embeddings"), Map.entry("gemini-embedding-001", "gemini-embeddings")), chains);
     }
 }

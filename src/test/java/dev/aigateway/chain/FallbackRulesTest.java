@@ -37,7 +37,7 @@ class FallbackRulesTest {
 
     /** Claude's refusal: a 200 whose stop_reason is "refusal". */
     private static final String CLAUDE_REFUSAL = """
-            {"id":"msg_refused","type":"message","role":"assistant","model":"claude-sonnet-4-5",
+            {"id":"msg_refused","type":"message","role":"assistant","model":"claude-sonnet-4-6",
              "content":[{"type":"text","text":"I can't help with that."}],"stop_reason":"refusal","stop_sequence":null,
              "usage":{"input_tokens":12,"output_tokens":6}}""";
 

@@ -76,7 +76,7 @@ class KafkaIngressTest {
         env.kafka.send("ai.requests", "k", "{\"messages\":[{\"role\":\"user\",\"content\":\"fall back\"}],\"request_id\":\"" + id + "\"}");
         JsonNode r = json(only(env.kafka.readUntil("ai.responses", Duration.ofSeconds(20), all -> !withIdPrefix(all, id).isEmpty()), id));
         assertEquals("anthropic", r.path("provider").asText());
-        assertEquals("claude-sonnet-4-5", r.path("model").asText());
+        assertEquals("claude-sonnet-4-6", r.path("model").asText());
         assertEquals("openai", r.at("/attempts/0/provider").asText());
         assertEquals("http_500", r.at("/attempts/0/outcome").asText());
         assertEquals("anthropic", r.at("/attempts/1/provider").asText());
@@ -140,9 +140,9 @@ class KafkaIngressTest {
     void routedByModelAsOverHttpAndTheReplySaysWhy() {
         env.gw.upstream.trackPrompts();
         String claude = "model-" + UUID.randomUUID();
-        env.kafka.send("ai.requests", "k", "{\"prompt\":\"claude " + claude + "\",\"model\":\"claude-sonnet-4-5\",\"request_id\":\"" + claude + "\"}");
+        env.kafka.send("ai.requests", "k", "{\"prompt\":\"claude " + claude + "\",\"model\":\"claude-sonnet-4-6\",\"request_id\":\"" + claude + "\"}");
         String header = "model-hdr-" + UUID.randomUUID();
-        env.kafka.send("ai.requests", "k", "{\"prompt\":\"header " + header + "\",\"model\":\"claude-sonnet-4-5\",\"request_id\":\"" + header + "\"}",
+        env.kafka.send("ai.requests", "k", "{\"prompt\":\"header " + header + "\",\"model\":\"claude-sonnet-4-6\",\"request_id\":\"" + header + "\"}",
                 "x-gateway-chain", "budget");
         String unknown = "model-unknown-" + UUID.randomUUID();
         env.kafka.send("ai.requests", "k", "{\"prompt\":\"unknown " + unknown + "\",\"model\":\"gpt-9\",\"request_id\":\"" + unknown + "\"}");
@@ -152,14 +152,14 @@ class KafkaIngressTest {
         JsonNode byModel = json(only(replies, claude));
         assertEquals("anthropic", byModel.path("provider").asText(), byModel.toString());
         assertEquals("claude", byModel.path("chain").asText());
-        assertEquals("model=claude-sonnet-4-5", byModel.path("route").asText());
+        assertEquals("model=claude-sonnet-4-6", byModel.path("route").asText());
         JsonNode byHeader = json(only(replies, header));
         assertEquals("deepseek", byHeader.path("provider").asText(), "x-gateway-chain wins over model: " + byHeader);
         assertEquals("x-gateway-chain", byHeader.path("route").asText());
         JsonNode refused = json(only(replies, unknown));
         assertEquals(false, refused.path("success").asBoolean());
         assertEquals("model_not_found", refused.at("/error/code").asText(), refused.toString());
-        assertTrue(refused.at("/error/message").asText().contains("claude-sonnet-4-5"), refused.toString());
+        assertTrue(refused.at("/error/message").asText().contains("claude-sonnet-4-6"), refused.toString());
         // counted by prompt: a late call left by an earlier test must not count
         Map<String, Long> calls = env.gw.upstream.callsByPrompt();
         assertEquals(1L, calls.get("claude " + claude), calls.toString());

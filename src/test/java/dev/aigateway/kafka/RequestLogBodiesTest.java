@@ -53,7 +53,7 @@ class RequestLogBodiesTest {
         assertEquals("ok", out.at("/replay/outcome").asText());
         assertEquals("claude", out.at("/replay/chain").asText());
         // what was logged is what is replayed: the redacted prompt
-        assertEquals("Simulated anthropic (claude-sonnet-4-5) answering: my key is [REDACTED] and I am [REDACTED]",
+        assertEquals("Simulated anthropic (claude-sonnet-4-6) answering: my key is [REDACTED] and I am [REDACTED]",
                 out.at("/replay/answer").asText());
         assertFalse(out.has("published_to"), "an HTTP request's replay is not published on Kafka");
         assertTrue(out.at("/replay/cost_usd").asDouble() > 0);

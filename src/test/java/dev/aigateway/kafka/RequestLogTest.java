@@ -127,7 +127,7 @@ class RequestLogTest {
     @Test
     void everyClientApiAndARefusedRequestGetTheirRecord() {
         String messages = "msg-" + UUID.randomUUID();
-        HttpResponse<String> m = env.gw.post("/v1/messages", "application/json", "{\"model\":\"claude-sonnet-4-5\","
+        HttpResponse<String> m = env.gw.post("/v1/messages", "application/json", "{\"model\":\"claude-sonnet-4-6\","
                 + "\"max_tokens\":50,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}", "idempotency-key", messages);
         assertEquals(200, m.statusCode(), m.body());
         JsonNode rec = json(logged(env, messages));
@@ -178,7 +178,7 @@ class RequestLogTest {
             assertEquals("claude", replay.path("chain").asText());
             assertEquals("anthropic", replay.path("provider").asText());
             assertEquals("anthropic", replay.at("/attempts/0/provider").asText());
-            assertEquals("Simulated anthropic (claude-sonnet-4-5) answering: replay me", replay.path("answer").asText());
+            assertEquals("Simulated anthropic (claude-sonnet-4-6) answering: replay me", replay.path("answer").asText());
             assertEquals("ai.responses.replay", out.path("published_to").asText());
 
             List<ConsumerRecord<byte[], byte[]>> published = env.kafka.readUntil("ai.responses.replay", Duration.ofSeconds(20),

@@ -27,7 +27,7 @@ import dev.aigateway.simulator.Faults;
  * from the next provider: plain, streamed, with a tool call, and a stream cut mid-answer and continued.
  */
 class AnthropicSdkTest {
-    static final String CLAUDE = "claude-sonnet-4-5";
+    static final String CLAUDE = "claude-sonnet-4-6";
     static TestGateway gw;
 
     @BeforeAll
@@ -62,7 +62,7 @@ class AnthropicSdkTest {
         gw.reset();
         gw.sim("openai").faults(Faults.of("error").withStatus(503));
         JsonNode native_ = lines(node("plain", "gpt-4.1", "And natively?"), 1).get(0);
-        assertEquals("Simulated anthropic (claude-sonnet-4-5) answering: And natively?", native_.path("text").asText());
+        assertEquals("Simulated anthropic (claude-sonnet-4-6) answering: And natively?", native_.path("text").asText());
         assertEquals("anthropic", native_.at("/gateway/provider").asText());
         assertEquals("Be brief.", gw.sim("anthropic").lastRequest().path("system").asText(), "the SDK's system, verbatim");
     }
@@ -106,7 +106,7 @@ class AnthropicSdkTest {
         gw.sim("anthropic").faults(Faults.of("cut").withAfterChunks(4).withChunkMs(0));
         String question = "Is the SDK happy with a cut stream?";
         List<JsonNode> out = lines(node("stream", CLAUDE, question), 2);
-        String expected = "Simulated anthropic (claude-sonnet-4-5) answering: " + question;
+        String expected = "Simulated anthropic (claude-sonnet-4-6) answering: " + question;
         assertEquals(expected, out.get(0).path("text").asText(), "one message, partly from each provider");
         assertEquals(expected, out.get(0).path("streamed").asText());
         assertEquals("end_turn", out.get(0).path("stop_reason").asText());

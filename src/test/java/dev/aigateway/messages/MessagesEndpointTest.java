@@ -79,7 +79,7 @@ class MessagesEndpointTest {
         assertEquals("message", m.path("type").asText());
         assertEquals("assistant", m.path("role").asText());
         assertTrue(m.path("id").asText().startsWith("msg_"), m.toString());
-        assertEquals("Simulated anthropic (claude-sonnet-4-5) answering: Who answers?", m.at("/content/0/text").asText());
+        assertEquals("Simulated anthropic (claude-sonnet-4-6) answering: Who answers?", m.at("/content/0/text").asText());
         assertEquals("text", m.at("/content/0/type").asText());
         assertEquals("end_turn", m.path("stop_reason").asText());
         assertEquals(gw.sim("anthropic").lastUsage().completion(), m.at("/usage/output_tokens").asLong());
@@ -91,7 +91,7 @@ class MessagesEndpointTest {
         JsonNode sent = gw.sim("anthropic").lastRequest();
         assertEquals("ephemeral", sent.at("/system/0/cache_control/type").asText(), sent.toString());
         assertEquals("user-42", sent.at("/metadata/user_id").asText());
-        assertEquals("claude-sonnet-4-5", sent.path("model").asText());
+        assertEquals("claude-sonnet-4-6", sent.path("model").asText());
         assertEquals(256, sent.path("max_tokens").asInt());
         // the OpenAI primary got the translation: system message, text parts, user
         JsonNode toOpenAi = gw.sim("openai").lastRequest();
@@ -104,7 +104,7 @@ class MessagesEndpointTest {
     void toolUseAndResultsAreTranslatedForAnOpenAiBackup() throws Exception {
         gw.sim("anthropic").faults(Faults.of("error").withStatus(500));
         String json = """
-                {"model":"claude-sonnet-4-5","max_tokens":300,"temperature":0.5,"stop_sequences":["END"],
+                {"model":"claude-sonnet-4-6","max_tokens":300,"temperature":0.5,"stop_sequences":["END"],
                  "tools":[{"name":"lookup","description":"Looks things up","input_schema":{"type":"object","properties":{"query":{"type":"string"}}}}],
                  "tool_choice":{"type":"any","disable_parallel_tool_use":true},
                  "messages":[
@@ -145,7 +145,7 @@ class MessagesEndpointTest {
     void aStreamCutMidAnswerIsContinuedInOneTextBlock() throws Exception {
         gw.sim("anthropic").faults(Faults.of("cut").withAfterChunks(4).withChunkMs(0));
         String question = "Stream me a long answer";
-        HttpResponse<String> r = messages(body("claude-sonnet-4-5", question, true));
+        HttpResponse<String> r = messages(body("claude-sonnet-4-6", question, true));
         assertEquals(200, r.statusCode(), r.body());
         assertTrue(r.headers().firstValue("content-type").orElse("").startsWith("text/event-stream"));
         List<Event> events = events(r.body());
@@ -153,7 +153,7 @@ class MessagesEndpointTest {
         assertEquals(List.of("message_start", "content_block_start", "content_block_delta", "content_block_stop",
                 "message_delta", "message_stop"), names, r.body());
         assertEquals(1, events.stream().filter(e -> e.name().equals("content_block_start")).count(), "one block: " + r.body());
-        assertEquals("Simulated anthropic (claude-sonnet-4-5) answering: " + question, text(events),
+        assertEquals("Simulated anthropic (claude-sonnet-4-6) answering: " + question, text(events),
                 "anthropic's part, then openai's continuation, nothing repeated");
         JsonNode delta = events.get(events.size() - 2).data();
         assertEquals("end_turn", delta.at("/delta/stop_reason").asText());
@@ -182,7 +182,7 @@ class MessagesEndpointTest {
         gw.sim("anthropic").faults(Faults.of("cut").withAfterChunks(3).withChunkMs(0));
         gw.sim("openai").faults(Faults.of("error").withStatus(500));
         gw.sim("deepseek").faults(Faults.of("error").withStatus(500));
-        HttpResponse<String> r = messages(body("claude-sonnet-4-5", "Will this end well?", true));
+        HttpResponse<String> r = messages(body("claude-sonnet-4-6", "Will this end well?", true));
         assertEquals(200, r.statusCode(), "the stream had started");
         List<Event> events = events(r.body());
         Event last = events.get(events.size() - 1);

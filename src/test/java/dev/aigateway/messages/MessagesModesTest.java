@@ -23,7 +23,7 @@ class MessagesModesTest {
     @Test
     void topKDroppedIsNamedAndLeftOutForAnthropicProvidersToo() throws Exception {
         HttpResponse<String> r = gw.post("/v1/messages", "application/json", """
-                {"model":"claude-sonnet-4-5","max_tokens":20,"top_k":5,"messages":[{"role":"user","content":"hi"}]}""");
+                {"model":"claude-sonnet-4-6","max_tokens":20,"top_k":5,"messages":[{"role":"user","content":"hi"}]}""");
         assertEquals(200, r.statusCode(), r.body());
         assertEquals("top_k", r.headers().firstValue("x-gateway-dropped-fields").orElse(""));
         JsonNode sent = gw.sim("anthropic").lastRequest();
@@ -47,6 +47,6 @@ class MessagesModesTest {
         StringBuilder second = new StringBuilder();
         events.stream().filter(e -> e.name().equals("content_block_delta") && e.data().path("index").asInt() == 1)
                 .forEach(e -> second.append(e.data().at("/delta/text").asText()));
-        assertEquals("Simulated anthropic (claude-sonnet-4-5) answering: Start over", second.toString());
+        assertEquals("Simulated anthropic (claude-sonnet-4-6) answering: Start over", second.toString());
     }
 }

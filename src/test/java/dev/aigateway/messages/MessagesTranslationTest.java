@@ -166,7 +166,7 @@ class MessagesTranslationTest {
     @Test
     void aRequestTranslatesFieldByField() throws Exception {
         JsonNode in = Json.MAPPER.readTree("""
-                {"model":"claude-sonnet-4-5","max_tokens":100,"temperature":0.2,"top_p":0.9,"stop_sequences":["Z"],
+                {"model":"claude-sonnet-4-6","max_tokens":100,"temperature":0.2,"top_p":0.9,"stop_sequences":["Z"],
                  "system":"Be terse.","metadata":{"user_id":"u1"},"stream":true,
                  "tools":[{"name":"get_weather","description":"Weather","input_schema":{"type":"object"}}],
                  "tool_choice":{"type":"tool","name":"get_weather"},
@@ -175,7 +175,7 @@ class MessagesTranslationTest {
                   {"role":"user","content":[{"type":"tool_result","tool_use_id":"toolu_1","content":"rain"},
                     {"type":"image","source":{"type":"url","url":"https://example.com/a.png"}}]}]}""");
         JsonNode expected = Json.MAPPER.readTree("""
-                {"model":"claude-sonnet-4-5","max_tokens":100,
+                {"model":"claude-sonnet-4-6","max_tokens":100,
                  "messages":[{"role":"system","content":"Be terse."},{"role":"user","content":"Weather?"},
                   {"role":"assistant","content":null,"tool_calls":[{"id":"toolu_1","type":"function",
                     "function":{"name":"get_weather","arguments":"{\\"city\\":\\"Oslo\\"}"}}]},

@@ -48,7 +48,7 @@ class MetricsTest {
         assertEquals(openAiOut, value(metrics, "gateway_tokens_total{deployment=\"openai\",direction=\"out\",model=\"gpt-4.1\",provider=\"openai\"}"),
                 "the completion tokens openai reported, summed");
         assertEquals((anthropicUsage.prompt() * 3.00 + anthropicUsage.completion() * 15.00) / 1e6,
-                value(metrics, "gateway_cost_usd_total{deployment=\"anthropic\",model=\"claude-sonnet-4-5\",provider=\"anthropic\"}"), 1e-9,
+                value(metrics, "gateway_cost_usd_total{deployment=\"anthropic\",model=\"claude-sonnet-4-6\",provider=\"anthropic\"}"), 1e-9,
                 "anthropic's reported usage at its prices");
         assertTrue(metrics.contains("resilience4j_circuitbreaker_state{name=\"openai\",state=\"closed\"} 1.0"));
         assertTrue(metrics.contains("gateway_provider_healthy{deployment=\"openai\",provider=\"openai\"} 1.0"));

@@ -30,7 +30,7 @@ class ResponsesHttpTest {
     static final TestGateway gw = TestGateway.perClass(Map.of());
 
     static final String OPENAI = "Simulated openai (gpt-4.1) answering: ";
-    static final String ANTHROPIC = "Simulated anthropic (claude-sonnet-4-5) answering: ";
+    static final String ANTHROPIC = "Simulated anthropic (claude-sonnet-4-6) answering: ";
 
     static HttpResponse<String> post(String json, String... headers) {
         return gw.post("/v1/responses", "application/json", json, headers);
@@ -79,7 +79,7 @@ class ResponsesHttpTest {
         assertEquals(ANTHROPIC + "Who answers?", body.at("/output/0/content/0/text").asText());
         assertEquals("anthropic", r.headers().firstValue("x-gateway-provider").orElse(null));
         assertEquals("openai,anthropic", r.headers().firstValue("x-gateway-attempts").orElse(null));
-        assertEquals("claude-sonnet-4-5", body.path("model").asText());
+        assertEquals("claude-sonnet-4-6", body.path("model").asText());
         assertEquals(1, gw.sim("openai").calls());
     }
 

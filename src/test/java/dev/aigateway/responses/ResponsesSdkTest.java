@@ -44,7 +44,7 @@ class ResponsesSdkTest {
         gw.sim("openai").faults(Faults.of("error").withStatus(503));
         List<JsonNode> lines = lines(run(List.of("node", "responses.mjs", "plain", "Is the SDK happy?"), 60));
         JsonNode answer = lines.get(0);
-        assertEquals("Simulated anthropic (claude-sonnet-4-5) answering: Is the SDK happy?", answer.path("output_text").asText(),
+        assertEquals("Simulated anthropic (claude-sonnet-4-6) answering: Is the SDK happy?", answer.path("output_text").asText(),
                 "the SDK's output_text, from the output items");
         assertEquals("completed", answer.path("status").asText());
         assertEquals("anthropic", answer.path("provider").asText());
@@ -60,7 +60,7 @@ class ResponsesSdkTest {
         gw.sim("openai").faults(Faults.of("error").withStatus(503));
         String question = "Streams through a failover?";
         List<JsonNode> lines = lines(run(List.of("node", "responses.mjs", "stream", question), 60));
-        String expected = "Simulated anthropic (claude-sonnet-4-5) answering: " + question;
+        String expected = "Simulated anthropic (claude-sonnet-4-6) answering: " + question;
         JsonNode raw = lines.get(0);
         assertEquals(expected, raw.path("text").asText(), "the response.output_text.delta events");
         assertEquals("response.created", raw.at("/types/0").asText());

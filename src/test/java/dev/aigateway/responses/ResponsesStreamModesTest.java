@@ -72,7 +72,7 @@ class ResponsesStreamModesTest {
             assertEquals("completed", done.path("status").asText());
             assertEquals(1, done.path("output").size(), "only the answer that stands: " + done);
             assertEquals(added.get(1).at("/item/id").asText(), done.at("/output/0/id").asText());
-            String anthropic = "Simulated anthropic (claude-sonnet-4-5) answering: " + PROMPT;
+            String anthropic = "Simulated anthropic (claude-sonnet-4-6) answering: " + PROMPT;
             assertEquals(anthropic, done.at("/output/0/content/0/text").asText());
             assertEquals("restart", done.at("/gateway/mid_stream_failover/mode").asText());
 

@@ -21,7 +21,7 @@ class SimulatedAnswerTest {
         // "Simulated " alone is anyone's start: cut after it
         for (int cut : new int[] { 12, 16, 22, 30, whole.length() - 3 }) {
             String partial = whole.substring(0, cut);
-            String rest = SimulatedAnswer.of("anthropic", request("claude-sonnet-4-5", partial)).text();
+            String rest = SimulatedAnswer.of("anthropic", request("claude-sonnet-4-6", partial)).text();
             assertEquals(whole, partial + rest, "cut after " + cut + " characters");
         }
     }

@@ -39,7 +39,7 @@ import dev.aigateway.stream.SseReader;
 class SimulatorStreamTest {
     private static final String QUESTION = "tell me about streams please";
     private static final String OPENAI_ANSWER = "Simulated openai (gpt-4.1) answering: " + QUESTION;
-    private static final String ANTHROPIC_ANSWER = "Simulated anthropic (claude-sonnet-4-5) answering: " + QUESTION;
+    private static final String ANTHROPIC_ANSWER = "Simulated anthropic (claude-sonnet-4-6) answering: " + QUESTION;
 
     /** SimulatedUsage of the answers: Simulated(3) openai(2) ( gpt - 4 . 1 ) answering(3) :(1) + the question (8). */
     private static final long OPENAI_TOKENS = 24;
@@ -142,7 +142,7 @@ class SimulatorStreamTest {
 
             JsonNode start = events.get(0).json().path("message");
             assertTrue(start.path("id").asText().startsWith("msg_sim"));
-            assertEquals("claude-sonnet-4-5", start.path("model").asText());
+            assertEquals("claude-sonnet-4-6", start.path("model").asText());
             assertEquals(QUESTION_PROMPT_TOKENS, start.at("/usage/input_tokens").asLong());
             assertEquals(1, start.at("/usage/output_tokens").asLong());
             assertEquals("text", events.get(1).json().at("/content_block/type").asText());
@@ -186,7 +186,7 @@ class SimulatorStreamTest {
             List<Event> events = s.readAll();
             assertEquals(List.of("message_start", "content_block_start", "ping", "content_block_delta",
                     "content_block_delta", "content_block_delta"), events.stream().map(Event::name).toList());
-            assertEquals("Simulated anthropic (claude-sonnet-4-5)", String.join("", textDeltas(events)));
+            assertEquals("Simulated anthropic (claude-sonnet-4-6)", String.join("", textDeltas(events)));
         }
     }
 
@@ -505,7 +505,7 @@ class SimulatorStreamTest {
     }
 
     private static ObjectNode anthropic(boolean stream, ArrayNode messages) {
-        ObjectNode body = Json.object().put("model", "claude-sonnet-4-5").put("max_tokens", 100).put("stream", stream);
+        ObjectNode body = Json.object().put("model", "claude-sonnet-4-6").put("max_tokens", 100).put("stream", stream);
         body.set("messages", messages.deepCopy());
         return body;
     }

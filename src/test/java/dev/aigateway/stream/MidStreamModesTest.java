@@ -36,7 +36,7 @@ class MidStreamModesTest {
             // a client that did not stream never saw the partial answer: it gets a fresh one
             HttpResponse<String> r = gw.chat(StreamingTest.streamRequest(PROMPT, false).replace("\"stream\":true", "\"stream\":false"));
             assertEquals(200, r.statusCode(), r.body());
-            assertEquals("Simulated anthropic (claude-sonnet-4-5) answering: " + PROMPT,
+            assertEquals("Simulated anthropic (claude-sonnet-4-6) answering: " + PROMPT,
                     TestGateway.json(r).at("/choices/0/message/content").asText());
             assertTrue(gw.management("/observe/metrics").body().contains("gateway_requests_total{chain=\"default\",ingress=\"http\",outcome=\"mid_stream_failed\"}"));
         }
@@ -52,7 +52,7 @@ class MidStreamModesTest {
                 JsonNode marker = chunks.stream().filter(c -> c.has("gateway") && "restart".equals(c.at("/gateway/event").asText()))
                         .findFirst().orElseThrow(() -> new AssertionError("no restart marker in " + sse.events));
                 assertEquals("Simulated openai (gpt-4.1) answering: Tell".length(), marker.at("/gateway/discarded_chars").asInt());
-                assertEquals("Simulated openai (gpt-4.1) answering: TellSimulated anthropic (claude-sonnet-4-5) answering: " + PROMPT,
+                assertEquals("Simulated openai (gpt-4.1) answering: TellSimulated anthropic (claude-sonnet-4-6) answering: " + PROMPT,
                         sse.text(), "the partial answer, then the whole new one");
                 JsonNode messages = gw.sim("anthropic").lastRequest().path("messages");
                 assertEquals("user", messages.get(messages.size() - 1).path("role").asText(), "asked afresh, not to continue");

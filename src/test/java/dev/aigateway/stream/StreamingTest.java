@@ -104,7 +104,7 @@ class StreamingTest {
             assertEquals(2, finish.at("/gateway/parts").size());
             assertEquals(outcome, finish.at("/gateway/attempts/0/outcome").asText());
             assertEquals("gpt-4.1", chunks.get(1).path("model").asText(), "each chunk names the model that wrote it");
-            assertEquals("claude-sonnet-4-5", chunks.get(chunks.size() - 3).path("model").asText());
+            assertEquals("claude-sonnet-4-6", chunks.get(chunks.size() - 3).path("model").asText());
             assertEquals(1, chunks.stream().map(c -> c.path("id").asText()).distinct().count(), "one id for the whole answer");
         }
         String metrics = gw.management("/observe/metrics").body();
@@ -162,7 +162,7 @@ class StreamingTest {
         try (SseClientSupport sse = SseClientSupport.open(gw, streamRequest(PROMPT, false))) {
             sse.readAll();
             assertEquals("anthropic", sse.response.headers().firstValue("x-gateway-provider").orElse(null));
-            assertEquals("Simulated anthropic (claude-sonnet-4-5) answering: " + PROMPT, sse.text());
+            assertEquals("Simulated anthropic (claude-sonnet-4-6) answering: " + PROMPT, sse.text());
             JsonNode sent = gw.sim("anthropic").lastRequest();
             assertEquals("user", sent.path("messages").get(sent.path("messages").size() - 1).path("role").asText(),
                     "nothing was delivered, so nothing is continued");
@@ -180,7 +180,7 @@ class StreamingTest {
         try (SseClientSupport sse = SseClientSupport.open(gw, streamRequest(PROMPT, false))) {
             sse.readAll();
             long waited = (System.nanoTime() - start) / 1_000_000;
-            assertEquals("Simulated anthropic (claude-sonnet-4-5) answering: " + PROMPT, sse.text());
+            assertEquals("Simulated anthropic (claude-sonnet-4-6) answering: " + PROMPT, sse.text());
             JsonNode finish = sse.chunks().get(sse.chunks().size() - 1);
             assertEquals("first_token_timeout", finish.at("/gateway/attempts/0/outcome").asText());
             assertTrue(waited >= 900 && waited < 5_000, "fell back after the first-token timeout: " + waited);
